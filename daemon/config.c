@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "netaddr.h"
+#include "silk_proto.h"
+
+#ifndef SILK_VERSION
+#define SILK_VERSION "0.1.0"
+#endif
+
+void config_defaults(struct silkd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->listen[0], sizeof(c->listen[0]), "0.0.0.0:%d",
+		 SILK_DEFAULT_PORT);
+	c->nlisten = 1;
+	snprintf(c->data_dir, sizeof(c->data_dir), "%s", CONFIG_DEFAULT_DATA_DIR);
+	snprintf(c->mgmt_socket, sizeof(c->mgmt_socket), "%s",
+		 CONFIG_DEFAULT_MGMT_SOCKET);
+	c->queue_depth = CONFIG_DEFAULT_QUEUE_DEPTH;
+	c->log_level = LOG_LVL_INFO;
+}
+
+void config_usage(FILE *out)
+{
+	fprintf(out,
+"Usage: silkd [OPTIONS]\n"
+"Serve Silk volumes over TCP.\n\n"
+"  -c, --config FILE         config file (default " CONFIG_DEFAULT_FILE ")\n"
+"  -l, --listen ADDR:PORT    data listener, repeatable (default 0.0.0.0:%d)\n"
+"  -d, --data-dir DIR        volumes and metadata (default " CONFIG_DEFAULT_DATA_DIR ")\n"
+"      --mgmt-socket PATH    management UNIX socket, 'none' to disable\n"
+"                            (default " CONFIG_DEFAULT_MGMT_SOCKET ")\n"
+"      --mgmt-listen ADDR:PORT  management TCP listener (default off)\n"
+"  -t, --threads N           worker threads (default: online CPUs)\n"
+"  -q, --queue-depth N       requests in flight per connection (default %d)\n"
+"      --pidfile PATH        write the process id to PATH\n"
+"  -v, --verbose             more logging (repeat for debug)\n"
+"  -h, --help                this text\n"
+"      --version             print the version\n",
+		SILK_DEFAULT_PORT, CONFIG_DEFAULT_QUEUE_DEPTH);
+}
+
+static int parse_uint(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int set_path(char *dst, size_t dstlen, const char *key, const char *v,
+		    bool allow_none, char *err, size_t errlen)
+{
+	if (allow_none && strcmp(v, "none") == 0) {
+		dst[0] = '\0';
+		return 0;
+	}
+	if (v[0] != '/') {
+		snprintf(err, errlen, "%s must be an absolute path: '%s'", key, v);
+		return -1;
+	}
+	if (strlen(v) >= dstlen) {
+		snprintf(err, errlen, "%s is too long (max %zu bytes)", key,
+			 dstlen - 1);
+		return -1;
+	}
+	snprintf(dst, dstlen, "%s", v);
+	return 0;
+}
+
+static int check_addr(const char *key, const char *v, int def_port,
+		      char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[160];
+
+	if (strlen(v) >= CONFIG_ADDR_LEN) {
+		snprintf(err, errlen, "%s: address too long", key);
+		return -1;
+	}
+	if (netaddr_parse(v, def_port, &ss, &len, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", key, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* listen values accumulate; the caller resets the list when overriding. */
+static int add_listen(struct silkd_config *c, const char *v, char *err,
+		      size_t errlen)
+{
+	if (check_addr("listen", v, SILK_DEFAULT_PORT, err, errlen) < 0)
+		return -1;
+	if (c->nlisten >= CONFIG_MAX_LISTEN) {
+		snprintf(err, errlen, "listen: at most %d addresses",
+			 CONFIG_MAX_LISTEN);
+		return -1;
+	}
+	snprintf(c->listen[c->nlisten++], CONFIG_ADDR_LEN, "%s", v);
+	return 0;
+}
+
+int config_set(struct silkd_config *c, const char *key, const char *value,
+	       char *err, size_t errlen)
+{
+	long n;
+
+	if (strcmp(key, "listen") == 0)
+		return add_listen(c, value, err, errlen);
+	if (strcmp(key, "data_dir") == 0)
+		return set_path(c->data_dir, sizeof(c->data_dir), key, value,
+				false, err, errlen);
+	if (strcmp(key, "mgmt_socket") == 0)
+		return set_path(c->mgmt_socket, sizeof(c->mgmt_socket), key,
+				value, true, err, errlen);
+	if (strcmp(key, "pidfile") == 0)
+		return set_path(c->pidfile, sizeof(c->pidfile), key, value,
+				true, err, errlen);
+	if (strcmp(key, "mgmt_listen") == 0) {
+		if (strcmp(value, "none") == 0) {
+			c->mgmt_listen[0] = '\0';
+			return 0;
+		}
+		if (check_addr(key, value, SILK_DEFAULT_MGMT_PORT, err, errlen))
+			return -1;
+		snprintf(c->mgmt_listen, sizeof(c->mgmt_listen), "%s", value);
+		return 0;
+	}
+	if (strcmp(key, "threads") == 0) {
+		if (parse_uint(value, 0, CONFIG_MAX_THREADS, &n) < 0) {
+			snprintf(err, errlen,
+				 "threads must be 0 (auto) to %d: '%s'",
+				 CONFIG_MAX_THREADS, value);
+			return -1;
+		}
+		c->threads = (int)n;
+		return 0;
+	}
+	if (strcmp(key, "queue_depth") == 0) {
+		if (parse_uint(value, 1, CONFIG_MAX_QUEUE_DEPTH, &n) < 0) {
+			snprintf(err, errlen, "queue_depth must be 1 to %d: '%s'",
+				 CONFIG_MAX_QUEUE_DEPTH, value);
+			return -1;
+		}
+		c->queue_depth = (unsigned)n;
+		return 0;
+	}
+	if (strcmp(key, "log_level") == 0) {
+		int lvl = log_parse_level(value);
+
+		if (lvl < 0) {
+			snprintf(err, errlen,
+				 "log_level must be error, warn, info or debug: '%s'",
+				 value);
+			return -1;
+		}
+		c->log_level = lvl;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key '%s'", key);
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int config_parse_file(struct silkd_config *c, const char *path,
+		      bool missing_ok, char *err, size_t errlen)
+{
+	char line[1024], why[256];
+	bool listen_seen = false;
+	unsigned lineno = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *key, *val, *eq, *hash;
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+			snprintf(err, errlen, "%s:%u: line too long", path, lineno);
+			goto bad;
+		}
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		key = trim(line);
+		if (*key == '\0')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%u: expected 'key = value'",
+				 path, lineno);
+			goto bad;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		if (*key == '\0' || *val == '\0') {
+			snprintf(err, errlen, "%s:%u: empty %s", path, lineno,
+				 *key ? "value" : "key");
+			goto bad;
+		}
+		if (strcmp(key, "listen") == 0 && !listen_seen) {
+			/* The file's listen lines replace the default. */
+			c->nlisten = 0;
+			listen_seen = true;
+		}
+		if (config_set(c, key, val, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+			goto bad;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto bad;
+	}
+	fclose(f);
+	return 0;
+bad:
+	fclose(f);
+	return -1;
+}
+
+enum {
+	OPT_MGMT_SOCKET = 256,
+	OPT_MGMT_LISTEN,
+	OPT_PIDFILE,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "data-dir", required_argument, NULL, 'd' },
+	{ "mgmt-socket", required_argument, NULL, OPT_MGMT_SOCKET },
+	{ "mgmt-listen", required_argument, NULL, OPT_MGMT_LISTEN },
+	{ "threads", required_argument, NULL, 't' },
+	{ "queue-depth", required_argument, NULL, 'q' },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char short_opts[] = ":c:l:d:t:q:vh";
+
+static const char *opt_key(int opt)
+{
+	switch (opt) {
+	case 'l': return "listen";
+	case 'd': return "data_dir";
+	case 't': return "threads";
+	case 'q': return "queue_depth";
+	case OPT_MGMT_SOCKET: return "mgmt_socket";
+	case OPT_MGMT_LISTEN: return "mgmt_listen";
+	case OPT_PIDFILE: return "pidfile";
+	default: return NULL;
+	}
+}
+
+static const char *opt_name(int opt)
+{
+	for (const struct option *o = long_opts; o->name; o++)
+		if (o->val == opt)
+			return o->name;
+	return "?";
+}
+
+int config_load(struct silkd_config *c, int argc, char **argv, FILE *out,
+		char *err, size_t errlen)
+{
+	const char *file = CONFIG_DEFAULT_FILE;
+	bool file_given = false, listen_given = false;
+	int verbose = 0;
+	char why[256];
+	int opt;
+
+	config_defaults(c);
+	/* Pass 1: the config file, help, version and option syntax. */
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			file = optarg;
+			file_given = true;
+			break;
+		case 'h':
+			config_usage(out);
+			return CONFIG_EXIT;
+		case OPT_VERSION:
+			fprintf(out, "silkd %s (protocol %d-%d)\n", SILK_VERSION,
+				SILK_PROTO_VERSION_MIN, SILK_PROTO_VERSION_MAX);
+			return CONFIG_EXIT;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value",
+				 argv[optind - 1]);
+			return CONFIG_ERR_USAGE;
+		case '?':
+			snprintf(err, errlen, "unknown option '%s'",
+				 argv[optind - 1]);
+			return CONFIG_ERR_USAGE;
+		default:
+			break;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return CONFIG_ERR_USAGE;
+	}
+	if (strlen(file) >= sizeof(c->config_file)) {
+		snprintf(err, errlen, "config file path too long");
+		return CONFIG_ERR_USAGE;
+	}
+	snprintf(c->config_file, sizeof(c->config_file), "%s", file);
+	if (config_parse_file(c, file, !file_given, err, errlen) < 0)
+		return CONFIG_ERR_FILE;
+
+	/* Pass 2: command-line values override the file. */
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+		const char *key = opt_key(opt);
+
+		if (opt == 'v') {
+			verbose++;
+			continue;
+		}
+		if (!key)
+			continue;
+		if (opt == 'l' && !listen_given) {
+			c->nlisten = 0;
+			listen_given = true;
+		}
+		if (config_set(c, key, optarg, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "--%s: %s", opt_name(opt), why);
+			return CONFIG_ERR_USAGE;
+		}
+	}
+	c->log_level += verbose;
+	if (c->log_level > LOG_LVL_DEBUG)
+		c->log_level = LOG_LVL_DEBUG;
+	if (c->nlisten == 0) {
+		snprintf(err, errlen, "no listen address");
+		return CONFIG_ERR_USAGE;
+	}
+	return CONFIG_RUN;
+}

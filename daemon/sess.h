@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The server side of one Silk connection, without sockets: bytes go in
+ * (sess_feed / sess_rx_window + sess_rx_commit), validated requests come
+ * out through ops->submit, completions come back (sess_complete) and
+ * replies go out (sess_tx_iov / sess_tx_advance).  The worker drives it
+ * from a socket; the unit tests and the fuzz target drive it from memory.
+ *
+ * Every request occupies a slot from receipt of its first byte until its
+ * reply has been fully sent; at most limits.max_inflight slots and
+ * limits.max_bytes payload bytes are held, after which the session stops
+ * consuming input (sess_rx_blocked) until replies drain: backpressure.
+ */
+#ifndef SILK_DAEMON_SESS_H
+#define SILK_DAEMON_SESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "proto.h"
+#include "stats.h"
+#include "store.h"
+#include "vol.h"
+
+struct sess;
+
+struct sreq {
+	struct sess *sess;
+	struct silk_msg req;		/* decoded request header */
+	uint8_t *data;			/* request payload or READ result */
+	uint32_t cap;			/* allocated bytes at data */
+	uint32_t charge;		/* bytes counted against max_bytes */
+	uint32_t rep_len;		/* reply payload bytes */
+	uint8_t rep_hdr[SILK_HDR_SIZE];	/* encoded reply header */
+	struct store_io io;		/* for the server's storage I/O */
+	struct sreq *next;		/* free list, tx queue, worker queues */
+	bool in_io;			/* submitted, not yet completed */
+	bool busy;			/* slot in use */
+};
+
+struct sess_ops {
+	/*
+	 * HELLO: find the named volume.  On success store it in *out with a
+	 * reference and its connection count raised, and return SILK_S_OK;
+	 * otherwise return a status (SILK_S_NOENT, SILK_S_IO, ...).
+	 */
+	int (*vol_get)(void *ctx, const char *name, struct vol **out);
+	/* Undo vol_get when the session ends. */
+	void (*vol_put)(void *ctx, struct vol *v);
+	/*
+	 * Start storage I/O for r (READ, WRITE, FLUSH, DISCARD, WRITE_ZEROES;
+	 * range already checked).  Return 0 when started; sess_complete() is
+	 * called later.  Return a nonzero SILK_S_* status to fail it now.
+	 */
+	int (*submit)(void *ctx, struct sess *s, struct sreq *r);
+};
+
+struct sess_limits {
+	unsigned max_inflight;	/* requests held at once, >= 1 */
+	uint64_t max_bytes;	/* payload bytes held at once */
+	uint32_t features;	/* SILK_FEAT_* this server grants */
+};
+
+enum sess_state {
+	SESS_HELLO,	/* waiting for HELLO */
+	SESS_READY,	/* serving */
+	SESS_CLOSING,	/* send queued replies, then close */
+	SESS_FAILED,	/* protocol error: close now */
+};
+
+struct sess *sess_new(const struct sess_limits *lim, const struct sess_ops *ops,
+		      void *ctx, struct silk_stats *stats);
+/* Requires sess_in_io(s) == 0.  Releases the volume. */
+void sess_free(struct sess *s);
+
+/*
+ * Consume up to n bytes.  Returns how many were consumed (less than n when
+ * backpressure or the state stops it), or -1 on a protocol error: the state
+ * is then SESS_FAILED and sess_error() says why.
+ */
+ssize_t sess_feed(struct sess *s, const void *buf, size_t n);
+/*
+ * Where the payload of the message being received may be read directly
+ * (avoids a copy); returns false when no payload is expected right now.
+ */
+bool sess_rx_window(struct sess *s, void **buf, size_t *len);
+/* n bytes were placed at the window; same return as sess_feed. */
+ssize_t sess_rx_commit(struct sess *s, size_t n);
+/* True when input is paused until replies drain. */
+bool sess_rx_blocked(const struct sess *s);
+
+/* Called by the server when storage I/O for r ends with status. */
+void sess_complete(struct sess *s, struct sreq *r, unsigned status);
+
+/* Fill up to max iovecs with reply bytes waiting to be sent; returns count. */
+int sess_tx_iov(struct sess *s, struct iovec *iov, int max);
+/* n bytes of the iovecs were sent. */
+void sess_tx_advance(struct sess *s, size_t n);
+bool sess_tx_pending(const struct sess *s);
+
+int sess_state(const struct sess *s);
+/* Protocol error reason (enum silk_verr) and a detail string. */
+int sess_verr(const struct sess *s);
+const char *sess_error(const struct sess *s);
+/* Requests whose storage I/O has not completed. */
+unsigned sess_in_io(const struct sess *s);
+/* Requests held (received, not fully replied). */
+unsigned sess_inflight(const struct sess *s);
+struct vol *sess_vol(const struct sess *s);
+uint32_t sess_features(const struct sess *s);
+/* The connection is gone: drop queued replies; completions just free. */
+void sess_abort(struct sess *s);
+void *sess_ctx(const struct sess *s);
+/* Stop taking input (shutdown drain): a partial message is dropped. */
+void sess_stop_rx(struct sess *s);
+
+#endif

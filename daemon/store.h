@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Volume storage: open a sparse file or block device, and run each Silk
+ * operation as one or more io_uring requests.  store_prep() fills an SQE
+ * for the current stage of an I/O; store_cqe() consumes its completion and
+ * says whether the I/O is done, must be resubmitted (short transfer,
+ * fallback to another method, FUA sync stage) or failed.
+ */
+#ifndef SILK_DAEMON_STORE_H
+#define SILK_DAEMON_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <liburing.h>
+
+enum store_op {
+	STORE_READ,
+	STORE_WRITE,
+	STORE_FLUSH,
+	STORE_DISCARD,
+	STORE_WRITE_ZEROES,
+};
+
+struct store_io {
+	int op;			/* enum store_op */
+	int fd;
+	bool fua;		/* durable before completion */
+	uint8_t *buf;		/* READ/WRITE buffer */
+	uint64_t off;
+	uint32_t len;
+	uint32_t done;		/* bytes transferred so far */
+	int stage;		/* internal: method / sync stage */
+	int retries;		/* internal: bounded EAGAIN/EINTR retries */
+};
+
+enum { STORE_DONE = 0, STORE_AGAIN = 1 };
+
+/* Reset io for a new operation. */
+void store_io_init(struct store_io *io, int op, int fd, uint8_t *buf,
+		   uint64_t off, uint32_t len, bool fua);
+/* Fill sqe for io's current stage (user_data is left to the caller). */
+void store_prep(struct io_uring_sqe *sqe, struct store_io *io);
+/* Returns STORE_DONE, STORE_AGAIN (prep and submit again) or -errno. */
+int store_cqe(struct store_io *io, int res);
+
+/*
+ * Open (and for files with create, make) a volume's backing.  For a file,
+ * size is set with ftruncate when creating; for a block device the device
+ * size is returned in *dev_size.  Returns 0 or -errno with a message in err.
+ */
+int store_open(const char *path, bool bdev, bool create, uint64_t size,
+	       int *fd, uint64_t *dev_size, char *err, size_t errlen);
+/* Grow a file backing to size (block devices: check it fits). */
+int store_resize(int fd, bool bdev, uint64_t size, char *err, size_t errlen);
+/* Bytes allocated on disk (files) or size (block devices). */
+uint64_t store_allocated(int fd, bool bdev, uint64_t size);
+
+/* Run one operation synchronously on ring (tests, shutdown). */
+int store_run_sync(struct io_uring *ring, struct store_io *io);
+
+#endif

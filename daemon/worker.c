@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "conn.h"
+#include "log.h"
+
+#define EV_RING ((uint64_t)1)
+#define EV_INBOX ((uint64_t)2)
+#define MAX_EVENTS 64
+
+struct worker {
+	struct worker_params p;
+	pthread_t thread;
+	int epfd;
+	int ring_efd;
+	int inbox_efd;
+	struct io_uring ring;
+	bool ring_ok;
+
+	pthread_mutex_t inbox_lock;
+	int *inbox;
+	size_t ninbox, capinbox;
+	_Atomic bool stop;
+	_Atomic int drain_ms;
+
+	struct conn *conns;
+	_Atomic unsigned nconns;
+	struct conn *dirty;
+
+	unsigned io_inflight;		/* SQEs handed to the ring */
+	struct sreq *pend_h, *pend_t;	/* waiting for ring space */
+	bool need_submit;
+
+	struct sess_ops ops;
+	struct silk_stats stats;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- session callbacks ---- */
+
+static int cb_vol_get(void *ctx, const char *name, struct vol **out)
+{
+	struct conn *c = ctx;
+	struct worker *w = c->owner;
+	int st = volreg_attach(w->p.reg, name, out);
+
+	if (st == SILK_S_OK)
+		log_info("%s attached to volume %s", c->peer, name);
+	else
+		log_warn("%s: HELLO for volume '%s' refused: %s", c->peer, name,
+			 silk_status_str((unsigned)st));
+	return st;
+}
+
+static void cb_vol_put(void *ctx, struct vol *v)
+{
+	struct conn *c = ctx;
+	struct worker *w = c->owner;
+
+	volreg_detach(w->p.reg, v);
+}
+
+static void queue_io(struct worker *w, struct sreq *r)
+{
+	struct io_uring_sqe *sqe = NULL;
+
+	if (!w->pend_h && w->io_inflight < w->p.ring_entries)
+		sqe = io_uring_get_sqe(&w->ring);
+	if (!sqe) {
+		r->next = NULL;
+		if (w->pend_t)
+			w->pend_t->next = r;
+		else
+			w->pend_h = r;
+		w->pend_t = r;
+		return;
+	}
+	store_prep(sqe, &r->io);
+	io_uring_sqe_set_data(sqe, r);
+	w->io_inflight++;
+	w->need_submit = true;
+}
+
+static void flush_pending(struct worker *w)
+{
+	while (w->pend_h && w->io_inflight < w->p.ring_entries) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+		struct sreq *r = w->pend_h;
+
+		if (!sqe)
+			break;
+		w->pend_h = r->next;
+		if (!w->pend_h)
+			w->pend_t = NULL;
+		store_prep(sqe, &r->io);
+		io_uring_sqe_set_data(sqe, r);
+		w->io_inflight++;
+		w->need_submit = true;
+	}
+}
+
+static int cb_submit(void *ctx, struct sess *s, struct sreq *r)
+{
+	struct conn *c = ctx;
+	struct vol *v = sess_vol(s);
+	const struct silk_msg *m = &r->req;
+	bool fua = m->flags & SILK_F_FUA;
+	int op;
+
+	if (v->fd < 0)
+		return SILK_S_IO;
+	switch (m->opcode) {
+	case SILK_OP_READ: op = STORE_READ; break;
+	case SILK_OP_WRITE: op = STORE_WRITE; break;
+	case SILK_OP_FLUSH: op = STORE_FLUSH; break;
+	case SILK_OP_DISCARD: op = STORE_DISCARD; break;
+	case SILK_OP_WRITE_ZEROES: op = STORE_WRITE_ZEROES; break;
+	default: return SILK_S_NOTSUPP;
+	}
+	store_io_init(&r->io, op, v->fd, r->data, m->offset, m->length, fua);
+	queue_io(c->owner, r);
+	return 0;
+}
+
+/* ---- connections ---- */
+
+static void mark_dirty(struct worker *w, struct conn *c)
+{
+	if (c->dirty || c->dead)
+		return;
+	c->dirty = true;
+	c->next_dirty = w->dirty;
+	w->dirty = c;
+}
+
+static void conn_maybe_free(struct worker *w, struct conn *c)
+{
+	if (!c->dead || c->dirty || sess_in_io(c->sess) > 0)
+		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	sess_free(c->sess);
+	free(c->rx);
+	free(c);
+	atomic_fetch_sub(&w->nconns, 1);
+}
+
+static void add_conn(struct worker *w, int fd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	c->owner = w;
+	c->sess = sess_new(&w->p.limits, &w->ops, c, &w->stats);
+	if (!c->sess || conn_init(c, w->epfd, fd, c->sess) < 0) {
+		log_err("worker %d: cannot set up a connection: out of memory",
+			w->p.id);
+		sess_free(c->sess);
+		free(c);
+		close(fd);
+		return;
+	}
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	atomic_fetch_add(&w->nconns, 1);
+	log_debug("worker %d: connection from %s", w->p.id, c->peer);
+}
+
+static void take_inbox(struct worker *w)
+{
+	uint64_t v;
+	int *fds;
+	size_t n;
+
+	(void)!read(w->inbox_efd, &v, sizeof(v));
+	pthread_mutex_lock(&w->inbox_lock);
+	fds = w->inbox;
+	n = w->ninbox;
+	w->inbox = NULL;
+	w->ninbox = w->capinbox = 0;
+	pthread_mutex_unlock(&w->inbox_lock);
+	for (size_t i = 0; i < n; i++) {
+		if (atomic_load(&w->stop))
+			close(fds[i]);
+		else
+			add_conn(w, fds[i]);
+	}
+	free(fds);
+}
+
+/* ---- io_uring completions ---- */
+
+static void on_cqe(struct worker *w, struct sreq *r, int res)
+{
+	struct sess *s = r->sess;
+	struct conn *c = sess_ctx(s);
+	unsigned status = SILK_S_OK;
+	int rc;
+
+	w->io_inflight--;
+	rc = store_cqe(&r->io, res);
+	if (rc == STORE_AGAIN) {
+		queue_io(w, r);
+		return;
+	}
+	if (rc < 0) {
+		struct vol *v = sess_vol(s);
+
+		status = silk_errno_to_status(rc);
+		log_warn("volume %s: %s offset %llu length %u failed: %s",
+			 v ? v->name : "?", silk_op_str(r->req.opcode),
+			 (unsigned long long)r->req.offset, r->req.length,
+			 strerror(-rc));
+	}
+	sess_complete(s, r, status);
+	if (c->dead)
+		conn_maybe_free(w, c);
+	else
+		mark_dirty(w, c);
+}
+
+static void reap(struct worker *w)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+
+	io_uring_for_each_cqe(&w->ring, head, cqe) {
+		on_cqe(w, io_uring_cqe_get_data(cqe), cqe->res);
+		n++;
+	}
+	if (n)
+		io_uring_cq_advance(&w->ring, n);
+}
+
+static void submit(struct worker *w)
+{
+	flush_pending(w);
+	if (w->need_submit) {
+		int rc = io_uring_submit(&w->ring);
+
+		if (rc >= 0 || (rc != -EAGAIN && rc != -EBUSY && rc != -EINTR))
+			w->need_submit = false;
+		if (rc < 0 && rc != -EAGAIN && rc != -EBUSY && rc != -EINTR)
+			log_err("worker %d: io_uring_submit: %s", w->p.id,
+				strerror(-rc));
+	}
+}
+
+static void flush_dirty(struct worker *w)
+{
+	while (w->dirty) {
+		struct conn *c = w->dirty;
+
+		w->dirty = c->next_dirty;
+		c->dirty = false;
+		if (!c->dead)
+			conn_flush(c);
+		conn_maybe_free(w, c);
+	}
+}
+
+static void on_conn_event(struct worker *w, struct conn *c, uint32_t ev)
+{
+	if (c->dead)
+		return;
+	if ((ev & (EPOLLERR | EPOLLHUP)) && !(ev & EPOLLIN)) {
+		conn_close(c, "socket error or hangup");
+	} else {
+		if (ev & EPOLLIN)
+			conn_on_readable(c);
+		if (!c->dead && (ev & EPOLLOUT))
+			conn_flush(c);
+	}
+	if (c->dead)
+		conn_maybe_free(w, c);
+}
+
+static void drain_step(struct worker *w, uint64_t deadline)
+{
+	bool late = now_ms() >= deadline;
+	struct conn *c = w->conns;
+
+	while (c) {
+		struct conn *next = c->next;
+
+		if (!c->dead && (late || conn_idle(c)))
+			conn_close(c, late ? "shutdown: drain timed out" :
+				   "shutdown");
+		if (c->dead)
+			conn_maybe_free(w, c);
+		c = next;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event evs[MAX_EVENTS];
+	bool draining = false;
+	uint64_t deadline = 0;
+	char name[16];
+
+	snprintf(name, sizeof(name), "silkd-w%d", w->p.id);
+	pthread_setname_np(pthread_self(), name);
+	for (;;) {
+		int n = epoll_wait(w->epfd, evs, MAX_EVENTS, draining ? 50 : 1000);
+
+		if (n < 0 && errno != EINTR) {
+			log_err("worker %d: epoll_wait: %s", w->p.id,
+				strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t d = evs[i].data.u64;
+
+			if (d == EV_RING) {
+				uint64_t v;
+
+				(void)!read(w->ring_efd, &v, sizeof(v));
+				reap(w);
+			} else if (d == EV_INBOX) {
+				take_inbox(w);
+			} else {
+				on_conn_event(w, evs[i].data.ptr, evs[i].events);
+			}
+		}
+		reap(w);
+		submit(w);
+		flush_dirty(w);
+		if (atomic_load(&w->stop) && !draining) {
+			draining = true;
+			deadline = now_ms() + (uint64_t)atomic_load(&w->drain_ms);
+			for (struct conn *c = w->conns; c; c = c->next)
+				if (!c->dead)
+					conn_stop_rx(c);
+		}
+		if (draining) {
+			drain_step(w, deadline);
+			if (!w->conns)
+				break;
+		}
+	}
+	return NULL;
+}
+
+struct worker *worker_start(const struct worker_params *p, char *err,
+			    size_t errlen)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	struct epoll_event ev = { .events = EPOLLIN };
+	int rc;
+
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->p = *p;
+	if (!w->p.ring_entries)
+		w->p.ring_entries = 256;
+	w->ops.vol_get = cb_vol_get;
+	w->ops.vol_put = cb_vol_put;
+	w->ops.submit = cb_submit;
+	pthread_mutex_init(&w->inbox_lock, NULL);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->ring_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	w->inbox_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->epfd < 0 || w->ring_efd < 0 || w->inbox_efd < 0) {
+		snprintf(err, errlen, "worker %d: %s", p->id, strerror(errno));
+		goto fail;
+	}
+	rc = io_uring_queue_init(w->p.ring_entries, &w->ring, 0);
+	if (rc < 0) {
+		snprintf(err, errlen, "worker %d: io_uring setup failed: %s",
+			 p->id, strerror(-rc));
+		goto fail;
+	}
+	w->ring_ok = true;
+	rc = io_uring_register_eventfd(&w->ring, w->ring_efd);
+	if (rc < 0) {
+		snprintf(err, errlen, "worker %d: io_uring eventfd: %s", p->id,
+			 strerror(-rc));
+		goto fail;
+	}
+	ev.data.u64 = EV_RING;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->ring_efd, &ev) < 0)
+		goto fail_errno;
+	ev.data.u64 = EV_INBOX;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->inbox_efd, &ev) < 0)
+		goto fail_errno;
+	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+		snprintf(err, errlen, "worker %d: cannot create thread", p->id);
+		goto fail;
+	}
+	return w;
+fail_errno:
+	snprintf(err, errlen, "worker %d: %s", p->id, strerror(errno));
+fail:
+	if (w->ring_ok)
+		io_uring_queue_exit(&w->ring);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	if (w->ring_efd >= 0)
+		close(w->ring_efd);
+	if (w->inbox_efd >= 0)
+		close(w->inbox_efd);
+	pthread_mutex_destroy(&w->inbox_lock);
+	free(w);
+	return NULL;
+}
+
+int worker_add_conn(struct worker *w, int fd)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&w->inbox_lock);
+	if (w->ninbox == w->capinbox) {
+		size_t cap = w->capinbox ? w->capinbox * 2 : 16;
+		int *p = realloc(w->inbox, cap * sizeof(*p));
+
+		if (!p) {
+			pthread_mutex_unlock(&w->inbox_lock);
+			return -1;
+		}
+		w->inbox = p;
+		w->capinbox = cap;
+	}
+	w->inbox[w->ninbox++] = fd;
+	pthread_mutex_unlock(&w->inbox_lock);
+	(void)!write(w->inbox_efd, &one, sizeof(one));
+	return 0;
+}
+
+void worker_stop(struct worker *w, int drain_ms)
+{
+	uint64_t one = 1;
+
+	if (!w)
+		return;
+	atomic_store(&w->drain_ms, drain_ms);
+	atomic_store(&w->stop, true);
+	(void)!write(w->inbox_efd, &one, sizeof(one));
+	pthread_join(w->thread, NULL);
+	for (size_t i = 0; i < w->ninbox; i++)
+		close(w->inbox[i]);
+	free(w->inbox);
+	io_uring_queue_exit(&w->ring);
+	close(w->epfd);
+	close(w->ring_efd);
+	close(w->inbox_efd);
+	pthread_mutex_destroy(&w->inbox_lock);
+	free(w);
+}
+
+unsigned worker_nconns(struct worker *w)
+{
+	return atomic_load(&w->nconns);
+}
+
+struct silk_stats *worker_stats(struct worker *w)
+{
+	return &w->stats;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Data-path worker: one thread with its own epoll set and io_uring.  The
+ * acceptor hands it connections; it reads requests, submits storage I/O to
+ * its ring and sends replies as the I/O completes, in any order.
+ */
+#ifndef SILK_DAEMON_WORKER_H
+#define SILK_DAEMON_WORKER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sess.h"
+#include "stats.h"
+#include "volumes.h"
+
+struct worker;
+
+struct worker_params {
+	int id;
+	struct volreg *reg;
+	struct sess_limits limits;
+	unsigned ring_entries;
+};
+
+struct worker *worker_start(const struct worker_params *p, char *err,
+			    size_t errlen);
+/* Hand over an accepted, non-blocking socket.  Returns 0 or -1. */
+int worker_add_conn(struct worker *w, int fd);
+/*
+ * Stop: no new requests are read; in-flight requests complete and their
+ * replies are sent (for at most drain_ms), then connections close and the
+ * thread exits.  Frees w.
+ */
+void worker_stop(struct worker *w, int drain_ms);
+unsigned worker_nconns(struct worker *w);
+struct silk_stats *worker_stats(struct worker *w);
+
+#endif
