@@ -3,6 +3,7 @@
 #   make            build everything (module, daemon, CLI, test tools)
 #   make check      install missing packages and run every test suite
 #   make demo       boot a VM and show Silk end to end
+#   make bench      benchmark Silk against NVMe/TCP, NBD and a RAM disk
 #   make install    install binaries, module (DKMS), systemd unit, man pages
 #
 # KDIR selects the kernel build tree for silk.ko (default: the running
@@ -19,10 +20,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 export PREFIX DESTDIR
 
-SUBDIRS_USER := daemon tools tests
+SUBDIRS_USER := daemon tools tools/bench tests
 
 .PHONY: all kernel user $(SUBDIRS_USER) check unit fuzz kunit vmtest demo deps \
-	install clean
+	install clean bench bench-quick
 
 all: kernel user
 
@@ -32,7 +33,7 @@ kernel:
 
 user: $(SUBDIRS_USER)
 
-tools tests: daemon
+tools tools/bench tests: daemon
 $(SUBDIRS_USER):
 	$(MAKE) -C $@
 
@@ -56,6 +57,12 @@ vmtest: all
 
 demo:
 	scripts/demo.sh
+
+bench: all
+	SILK_NO_BUILD=1 scripts/bench.sh $(BENCH_ARGS)
+
+bench-quick: all
+	SILK_NO_BUILD=1 scripts/bench.sh --quick
 
 install: all
 	scripts/install.sh

@@ -1,0 +1,341 @@
+#!/bin/bash
+# The in-VM half of the Silk benchmark (scripts/bench.sh boots the VM and
+# runs this as root inside it).  For each system -- silk over TCP, kernel
+# NVMe/TCP (nvmet on a brd RAM disk), NBD (nbd-server on a tmpfs file) and
+# the brd RAM disk itself -- it sets the system up on 127.0.0.1, fills the
+# device once, runs the same fio jobs, records /proc/stat around every job
+# and tears the system down again.
+#
+#   scripts/bench-guest.sh --out DIR [--runtime S] [--ramp S] [--size MB]
+#                          [--systems "silk nvme-tcp nbd brd"] [--perf]
+#
+# DIR receives: fio/SYSTEM-JOB.json (fio output), cpu/SYSTEM-JOB.stat (the
+# /proc/stat "cpu" line before and after the job), status/SYSTEM (ok, or
+# the reason it failed), logs/, perf/ (with --perf), guest.json (facts
+# about the guest).  scripts/bench-report.py turns it into tables.
+# Exit status: 0 when every system produced figures, 1 otherwise.
+# shellcheck disable=SC2317  # setup_/teardown_ functions are called by name
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out="" runtime=10 ramp=2 size_mb=1024 systems="silk nvme-tcp nbd brd" perf=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=$2; shift 2 ;;
+	--runtime) runtime=$2; shift 2 ;;
+	--ramp) ramp=$2; shift 2 ;;
+	--size) size_mb=$2; shift 2 ;;
+	--systems) systems=$2; shift 2 ;;
+	--perf) perf=1; shift ;;
+	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "bench-guest: unknown option: $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$out" ] || { echo "bench-guest: --out DIR is required" >&2; exit 2; }
+case "$runtime$ramp$size_mb" in *[!0-9]*|'') echo "bench-guest: --runtime, --ramp and --size take whole numbers" >&2; exit 2 ;; esac
+[ "$runtime" -ge 1 ] && [ "$size_mb" -ge 16 ] ||
+	{ echo "bench-guest: --runtime must be >= 1 and --size >= 16" >&2; exit 2; }
+
+SILKD=$top/daemon/silkd
+SILKCTL=$top/tools/silkctl
+SILK_KO=$top/kernel/silk.ko
+NQN=nqn.2024-01.io.silk:bench
+NVMET=/sys/kernel/config/nvmet
+NBD_PORT=10809
+SILK_PORT=7400
+SILK_SOCK=/run/silk/bench.sock
+# Every external step is bounded by this many seconds.
+STEP_LIMIT=120
+
+# name:rw:bs:iodepth -- identical for every system.
+JOBS="randread-4k-qd1:randread:4k:1 randwrite-4k-qd1:randwrite:4k:1
+randread-4k-qd32:randread:4k:32 randwrite-4k-qd32:randwrite:4k:32
+seqread-128k-qd8:read:128k:8 seqwrite-128k-qd8:write:128k:8"
+
+mkdir -p "$out"/{fio,cpu,status,logs,perf}
+log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
+
+# Run a step with a time bound, its output appended to logs/$sys.log.
+step() { # desc cmd...
+	local desc=$1; shift
+	echo "+ $*" >>"$out/logs/$sys.log"
+	if ! timeout "$STEP_LIMIT" "$@" >>"$out/logs/$sys.log" 2>&1; then
+		echo "$desc failed (see logs/$sys.log)" >"$out/status/$sys"
+		log "$sys: $desc failed"
+		return 1
+	fi
+}
+
+wait_block() { # dev secs
+	local i
+	for ((i = 0; i < $2 * 5; i++)); do
+		[ -b "$1" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+fio_common() { # dev
+	echo --filename="$1" --ioengine=libaio --direct=1 --numjobs=1 \
+		--thread --randrepeat=0 --norandommap --group_reporting
+}
+
+# Fill the whole device once so reads hit real data on every system.
+prefill() { # dev
+	# shellcheck disable=SC2046
+	step "prefill" fio --name=prefill $(fio_common "$1") --rw=write --bs=1M \
+		--iodepth=4 --size=100% --output=/dev/null
+}
+
+# One fio job; fails on any fio error.
+run_job() { # sys dev spec
+	local sys=$1 dev=$2 name rw bs qd
+	IFS=: read -r name rw bs qd <<<"$3"
+	local common
+	common=$(fio_common "$dev")
+	if [ "$ramp" -gt 0 ]; then
+		# shellcheck disable=SC2086
+		step "fio warm-up $name" fio --name=warm $common --rw="$rw" --bs="$bs" \
+			--iodepth="$qd" --time_based --runtime="$ramp" --output=/dev/null || return 1
+	fi
+	head -n 1 /proc/stat >"$out/cpu/$sys-$name.stat"
+	# shellcheck disable=SC2086
+	step "fio $name" fio --name="$name" $common --rw="$rw" --bs="$bs" \
+		--iodepth="$qd" --time_based --runtime="$runtime" \
+		--lat_percentiles=1 --percentile_list=50:99:99.9 \
+		--output-format=json --output="$out/fio/$sys-$name.json" || return 1
+	head -n 1 /proc/stat >>"$out/cpu/$sys-$name.stat"
+	log "$sys $name: $(summary "$out/fio/$sys-$name.json")"
+}
+
+# "IOPS n, lat p50 x us" from a fio json file, for the progress log.
+summary() {
+	python3 - "$1" <<'EOF' 2>/dev/null || echo "(unreadable fio output)"
+import json, sys
+j = json.load(open(sys.argv[1]))["jobs"][0]
+d = j["read"] if j["read"]["io_bytes"] else j["write"]
+p = d["lat_ns"].get("percentile", {})
+print("IOPS %.0f, p50 %.1f us, p99 %.1f us" % (d["iops"], p.get("50.000000", 0) / 1e3,
+      p.get("99.000000", 0) / 1e3))
+EOF
+}
+
+# With --perf: profile the whole guest during extra (unmeasured) runs of
+# 4k random read at QD1 and QD32 and 4k random write at QD32, for the
+# systems in PERF_SYSTEMS.
+PERF_SYSTEMS=${PERF_SYSTEMS:-silk nvme-tcp}
+profile() { # sys dev
+	[ "$perf" = 1 ] || return 0
+	[[ " $PERF_SYSTEMS " == *" $1 "* ]] || return 0
+	command -v perf >/dev/null || { log "perf not installed; no profile"; return 0; }
+	local sys=$1 dev=$2 rw qd p fpid secs=$((runtime < 5 ? runtime : 5))
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	for p in randread:1 randread:32 randwrite:32; do
+		rw=${p%:*} qd=${p#*:}
+		log "$sys: perf record -a during 4k QD$qd $rw"
+		# shellcheck disable=SC2046
+		fio --name=perf $(fio_common "$dev") --rw="$rw" --bs=4k --iodepth="$qd" \
+			--time_based --runtime=$((secs + 3)) --output=/dev/null </dev/null &
+		fpid=$!
+		sleep 1
+		# perf cannot mmap its output on the 9p results share: use tmpfs.
+		timeout 60 perf record -e cpu-clock -a -g -o "/tmp/perf-$sys-$rw-qd$qd.data" \
+			-- sleep "$secs" >>"$out/logs/$sys.log" 2>&1
+		wait $fpid
+		timeout 300 perf report -i "/tmp/perf-$sys-$rw-qd$qd.data" --stdio --no-children \
+			--sort comm,dso,sym --percent-limit 0.5 -g none \
+			>"$out/perf/$sys-$rw-qd$qd.txt" 2>>"$out/logs/$sys.log"
+		timeout 300 perf report -i "/tmp/perf-$sys-$rw-qd$qd.data" --stdio --no-children \
+			--sort comm --percent-limit 0.5 -g none \
+			>"$out/perf/$sys-$rw-qd$qd-comm.txt" 2>>"$out/logs/$sys.log"
+		timeout 300 perf report -i "/tmp/perf-$sys-$rw-qd$qd.data" --stdio --no-children \
+			--sort sym --percent-limit 2 -g caller,0.5,callee,function,percent \
+			>"$out/perf/$sys-$rw-qd$qd-callers.txt" 2>>"$out/logs/$sys.log"
+		rm -f "/tmp/perf-$sys-$rw-qd$qd.data"
+	done
+}
+
+# ------------------------------------------------------------------ brd
+BRD_LOADED=0
+brd_load() {
+	[ "$BRD_LOADED" = 1 ] && return 0
+	# ram0: the ceiling; ram1: nvmet's backing device.
+	step "modprobe brd" modprobe brd rd_nr=2 rd_size=$((size_mb * 1024)) max_part=0 &&
+		wait_block /dev/ram1 10 && BRD_LOADED=1
+}
+
+setup_brd() { brd_load && DEV=/dev/ram0; }
+teardown_brd() { :; }
+
+# ------------------------------------------------------------ nvme-tcp
+nvme_dev() {
+	local b
+	for b in /sys/block/nvme*; do
+		[ -e "$b" ] || continue
+		[[ ${b##*/} =~ ^nvme[0-9]+n[0-9]+$ ]] || continue
+		grep -qx "$NQN" "$b/device/subsysnqn" 2>/dev/null && { echo "/dev/${b##*/}"; return 0; }
+	done
+	return 1
+}
+
+setup_nvme-tcp() {
+	brd_load || return 1
+	step "modprobe nvmet" modprobe nvmet && step "modprobe nvmet-tcp" modprobe nvmet-tcp &&
+		step "modprobe nvme-tcp" modprobe nvme-tcp || return 1
+	# nvmet pulls in configfs; the VM mounts it at boot only if it existed.
+	mountpoint -q /sys/kernel/config ||
+		step "mount configfs" mount -t configfs configfs /sys/kernel/config || return 1
+	local s=$NVMET/subsystems/$NQN p=$NVMET/ports/1
+	{ mkdir "$s" && echo 1 >"$s/attr_allow_any_host" &&
+		mkdir "$s/namespaces/1" && echo -n /dev/ram1 >"$s/namespaces/1/device_path" &&
+		echo 1 >"$s/namespaces/1/enable" &&
+		mkdir "$p" && echo ipv4 >"$p/addr_adrfam" && echo tcp >"$p/addr_trtype" &&
+		echo 127.0.0.1 >"$p/addr_traddr" && echo 4420 >"$p/addr_trsvcid" &&
+		ln -s "$s" "$p/subsystems/$NQN"; } >>"$out/logs/$sys.log" 2>&1 ||
+		{ echo "nvmet configfs setup failed" >"$out/status/$sys"; return 1; }
+	local uuid
+	uuid=$(cat /proc/sys/kernel/random/uuid)
+	step "nvme connect" nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$NQN" \
+		--hostnqn="nqn.2014-08.org.nvmexpress:uuid:$uuid" --hostid="$uuid" || return 1
+	local i
+	for ((i = 0; i < 50; i++)); do
+		DEV=$(nvme_dev) && wait_block "$DEV" 5 && return 0
+		sleep 0.2
+	done
+	echo "no NVMe namespace block device after connect" >"$out/status/$sys"
+	return 1
+}
+
+teardown_nvme-tcp() {
+	local s=$NVMET/subsystems/$NQN p=$NVMET/ports/1
+	timeout 60 nvme disconnect -n "$NQN" >>"$out/logs/$sys.log" 2>&1
+	rm -f "$p/subsystems/$NQN" 2>/dev/null
+	rmdir "$p" 2>/dev/null
+	[ -e "$s/namespaces/1/enable" ] && echo 0 >"$s/namespaces/1/enable"
+	rmdir "$s/namespaces/1" "$s" 2>/dev/null
+	return 0
+}
+
+# ----------------------------------------------------------------- nbd
+NBD_DIR=/tmp/bench-nbd
+setup_nbd() {
+	step "modprobe nbd" modprobe nbd nbds_max=4 || return 1
+	mkdir -p "$NBD_DIR"
+	truncate -s "${size_mb}M" "$NBD_DIR/export.img"
+	cat >"$NBD_DIR/config" <<EOF
+[generic]
+	user = root
+	group = root
+	listenaddr = 127.0.0.1
+	port = $NBD_PORT
+[bench]
+	exportname = $NBD_DIR/export.img
+EOF
+	step "nbd-server" nbd-server -C "$NBD_DIR/config" -p "$NBD_DIR/pid" || return 1
+	local i
+	for ((i = 0; i < 50; i++)); do
+		ss -Hltn "sport = :$NBD_PORT" | grep -q . && break
+		sleep 0.2
+	done
+	# One connection per CPU, as nvme-tcp and silk get one queue per CPU.
+	step "nbd-client" nbd-client -N bench 127.0.0.1 "$NBD_PORT" /dev/nbd0 \
+		-b 4096 -C "$(nproc)" || return 1
+	wait_block /dev/nbd0 10 && [ "$(blockdev --getsize64 /dev/nbd0)" -gt 0 ] ||
+		{ echo "/dev/nbd0 has no size after nbd-client" >"$out/status/$sys"; return 1; }
+	DEV=/dev/nbd0
+}
+
+teardown_nbd() {
+	timeout 60 nbd-client -d /dev/nbd0 >>"$out/logs/$sys.log" 2>&1
+	[ -s "$NBD_DIR/pid" ] && kill "$(cat "$NBD_DIR/pid")" 2>/dev/null
+	sleep 0.5
+	rm -rf "$NBD_DIR"
+	return 0
+}
+
+# ---------------------------------------------------------------- silk
+SILK_DATA=/tmp/bench-silk
+SILKD_PID=
+setup_silk() {
+	local m i
+	for m in $(modinfo -F depends "$SILK_KO" | tr , ' '); do
+		step "modprobe $m" modprobe "$m" || return 1
+	done
+	step "insmod silk.ko" insmod "$SILK_KO" || return 1
+	mkdir -p "$SILK_DATA" "$(dirname "$SILK_SOCK")"
+	"$SILKD" -d "$SILK_DATA" -l "127.0.0.1:$SILK_PORT" --mgmt-socket "$SILK_SOCK" \
+		>>"$out/logs/silkd.log" 2>&1 </dev/null &
+	SILKD_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		"$SILKCTL" -s "$SILK_SOCK" status >/dev/null 2>&1 && break
+		kill -0 "$SILKD_PID" 2>/dev/null ||
+			{ echo "silkd exited at startup (logs/silkd.log)" >"$out/status/$sys"; return 1; }
+		sleep 0.2
+	done
+	step "volume create" "$SILKCTL" -s "$SILK_SOCK" volume create bench --size "${size_mb}M" || return 1
+	local outp
+	outp=$(timeout 60 "$SILKCTL" -s "$SILK_SOCK" attach bench --addr 127.0.0.1 \
+		--port "$SILK_PORT" 2>&1)
+	echo "$outp" >>"$out/logs/$sys.log"
+	DEV=$(printf '%s\n' "$outp" | grep -Eo '/dev/silk[0-9]+' | tail -n 1)
+	[ -n "$DEV" ] && wait_block "$DEV" 10 ||
+		{ echo "silkctl attach failed: $outp" | head -n 1 >"$out/status/$sys"; return 1; }
+	cat "/sys/block/${DEV#/dev/}/queue/nr_requests" >>"$out/logs/$sys.log" 2>/dev/null
+	ls "/sys/block/${DEV#/dev/}/mq" 2>/dev/null | wc -l | sed 's/^/hw queues: /' >>"$out/logs/$sys.log"
+}
+
+teardown_silk() {
+	local d
+	for d in /sys/block/silk*; do
+		[ -e "$d" ] && timeout 60 "$SILKCTL" detach "/dev/${d##*/}" >>"$out/logs/$sys.log" 2>&1
+	done
+	if [ -n "$SILKD_PID" ]; then
+		kill -TERM "$SILKD_PID" 2>/dev/null
+		timeout 30 tail --pid="$SILKD_PID" -f /dev/null
+		kill -KILL "$SILKD_PID" 2>/dev/null
+		SILKD_PID=
+	fi
+	[ -d /sys/module/silk ] && timeout 60 rmmod silk >>"$out/logs/$sys.log" 2>&1
+	rm -rf "$SILK_DATA"
+	return 0
+}
+
+# ----------------------------------------------------------------- main
+python3 - "$out/guest.json" "$runtime" "$ramp" "$size_mb" <<'EOF'
+import json, os, platform, sys
+mem = int(open("/proc/meminfo").readline().split()[1]) * 1024
+json.dump({"kernel": platform.release(), "cpus": os.cpu_count(), "mem_bytes": mem,
+           "runtime_s": int(sys.argv[2]), "ramp_s": int(sys.argv[3]),
+           "size_mb": int(sys.argv[4]), "user_hz": os.sysconf("SC_CLK_TCK"),
+           "fio": os.popen("fio --version").read().strip(),
+           "ioengine": "libaio"}, open(sys.argv[1], "w"), indent=1)
+EOF
+
+failed=0
+for sys in $systems; do
+	case $sys in silk|nvme-tcp|nbd|brd) ;; *) log "unknown system '$sys'"; failed=1; continue ;; esac
+	log "=== $sys"
+	echo "setting up" >"$out/status/$sys"
+	DEV=
+	if "setup_$sys" && [ -b "$DEV" ]; then
+		log "$sys: $DEV ($(blockdev --getsize64 "$DEV") bytes)"
+		echo "device $DEV, $(blockdev --getsize64 "$DEV") bytes" >>"$out/logs/$sys.log"
+		ok=1
+		prefill "$DEV" || ok=0
+		if [ $ok = 1 ]; then
+			for spec in $JOBS; do
+				run_job "$sys" "$DEV" "$spec" </dev/null || { ok=0; break; }
+			done
+		fi
+		[ $ok = 1 ] && profile "$sys" "$DEV"
+		[ $ok = 1 ] && echo ok >"$out/status/$sys"
+	else
+		grep -qv 'setting up' "$out/status/$sys" || echo "setup failed" >"$out/status/$sys"
+		ok=0
+	fi
+	"teardown_$sys"
+	[ $ok = 1 ] || { failed=1; log "$sys: FAILED: $(cat "$out/status/$sys")"; }
+done
+dmesg >"$out/logs/dmesg.log" 2>/dev/null
+exit $failed

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""Turn a Silk benchmark results directory into tables and one JSON file.
+
+    scripts/bench-report.py DIR
+
+DIR is what scripts/bench.sh filled: meta.json, native/*.json and *.rc,
+vm/out/ (fio JSON, /proc/stat snapshots, status per system from
+scripts/bench-guest.sh), vm/hostload.txt.  Writes DIR/results.json (every
+figure) and DIR/results.md (the tables), prints the tables, and ends with
+"bench: N passed, N failed" -- one entry per system and native benchmark
+that was asked for.  Exit status 0 when nothing failed.  Nothing here
+judges speed: targets are reported as met or not, never enforced.
+"""
+import json
+import os
+import sys
+
+SYSTEMS = ["silk", "nvme-tcp", "nbd", "brd"]
+JOBS = [
+    ("randread-4k-qd1", "read"), ("randwrite-4k-qd1", "write"),
+    ("randread-4k-qd32", "read"), ("randwrite-4k-qd32", "write"),
+    ("seqread-128k-qd8", "read"), ("seqwrite-128k-qd8", "write"),
+]
+# /proc/stat cpu fields: user nice system idle iowait irq softirq steal
+BUSY = (0, 1, 2, 5, 6)
+
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def read_text(path, default=""):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+def cpu_figures(path, hz, ios):
+    """(cpu_us_per_io, guest_busy_fraction) from two /proc/stat cpu lines."""
+    lines = read_text(path).splitlines()
+    if len(lines) != 2 or not ios:
+        return None, None
+    a = [int(x) for x in lines[0].split()[1:9]]
+    b = [int(x) for x in lines[1].split()[1:9]]
+    d = [y - x for x, y in zip(a, b)]
+    busy = sum(d[i] for i in BUSY)
+    total = sum(d)
+    return busy / hz * 1e6 / ios, (busy / total if total else None)
+
+
+def job_figures(out, system, job, direction, hz):
+    """Figures of one fio job, or (None, reason)."""
+    fj = load_json(os.path.join(out, "fio", "%s-%s.json" % (system, job)))
+    if not fj or not fj.get("jobs"):
+        return None, "no fio output"
+    j = fj["jobs"][0]
+    if j.get("error"):
+        return None, "fio error %s" % j["error"]
+    d = j[direction]
+    if not d.get("total_ios"):
+        return None, "no I/O completed"
+    pct = d.get("lat_ns", {}).get("percentile", {})
+    cpu, busy = cpu_figures(os.path.join(out, "cpu", "%s-%s.stat" % (system, job)),
+                            hz, d["total_ios"])
+    return {
+        "iops": d["iops"],
+        "mb_s": d["bw_bytes"] / 1e6,
+        "lat_mean_us": d["lat_ns"]["mean"] / 1e3,
+        "lat_p50_us": pct.get("50.000000", 0) / 1e3 or None,
+        "lat_p99_us": pct.get("99.000000", 0) / 1e3 or None,
+        "lat_p99_9_us": pct.get("99.900000", 0) / 1e3 or None,
+        "ios": d["total_ios"],
+        "runtime_s": d["runtime"] / 1e3,
+        "cpu_us_per_io": cpu,
+        "guest_busy_fraction": busy,
+    }, None
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "-"
+    if digits == 0:
+        return "{:,.0f}".format(v)
+    return "{:.{}f}".format(v, digits)
+
+
+def host_load(path):
+    rows = []
+    for line in read_text(path).splitlines():
+        p = line.split()
+        if len(p) >= 5:
+            rows.append((float(p[1]), int(p[4])))
+    if not rows:
+        return None
+    return {"samples": len(rows),
+            "load1_mean": sum(r[0] for r in rows) / len(rows),
+            "load1_max": max(r[0] for r in rows),
+            # our own guest is one of them
+            "qemu_processes_max": max(r[1] for r in rows)}
+
+
+def vm_section(d, meta, res, stages, md):
+    out = os.path.join(d, "vm", "out")
+    guest = load_json(os.path.join(out, "guest.json")) or {}
+    res["guest"] = guest
+    res["host_load_during_vm"] = host_load(os.path.join(d, "vm", "hostload.txt"))
+    hz = guest.get("user_hz", 100)
+    wanted = meta.get("systems", " ".join(SYSTEMS)).split()
+    systems = {}
+    for s in wanted:
+        status = read_text(os.path.join(out, "status", s), "not run (VM failed?)")
+        entry = {"status": status, "jobs": {}}
+        errors = []
+        for job, direction in JOBS:
+            fig, why = job_figures(out, s, job, direction, hz)
+            if fig:
+                entry["jobs"][job] = fig
+            else:
+                errors.append("%s: %s" % (job, why))
+        if status != "ok" or errors:
+            entry["status"] = status if status != "ok" else errors[0]
+            stages.append(("vm:" + s, False, entry["status"]))
+        else:
+            stages.append(("vm:" + s, True, ""))
+        systems[s] = entry
+    res["systems"] = systems
+
+    def val(s, job, key):
+        return systems.get(s, {}).get("jobs", {}).get(job, {}).get(key)
+
+    ratios = {}
+    for job, _ in JOBS:
+        r = {}
+        for peer in ("nvme-tcp", "nbd"):
+            r["silk/" + peer] = {k: ratio(val("silk", job, k), val(peer, job, k))
+                                 for k in ("iops", "mb_s", "lat_p50_us", "lat_p99_us",
+                                           "cpu_us_per_io")}
+        ratios[job] = r
+    res["ratios"] = ratios
+
+    cols = [s for s in SYSTEMS if s in systems]
+    md.append("## In-VM comparison (one boot)\n")
+    md.append("Guest: %s, %s vCPUs (TCG), fio %s, %s, direct I/O, %s s per job after "
+              "%s s warm-up, %s MiB devices.\n" % (
+                  guest.get("kernel", "?"), guest.get("cpus", "?"), guest.get("fio", "?"),
+                  guest.get("ioengine", "?"), guest.get("runtime_s", "?"),
+                  guest.get("ramp_s", "?"), guest.get("size_mb", "?")))
+    tables = [
+        ("IOPS", "iops", 0, "higher is better"),
+        ("MB/s", "mb_s", 1, "higher is better"),
+        ("p50 total latency (us)", "lat_p50_us", 1, "lower is better"),
+        ("p99 total latency (us)", "lat_p99_us", 1, "lower is better"),
+        ("CPU time per I/O, whole guest (us)", "cpu_us_per_io", 1, "lower is better"),
+    ]
+    for title, key, digits, note in tables:
+        md.append("### %s (%s)\n" % (title, note))
+        hdr = ["job"] + cols + ["silk/nvme-tcp", "silk/nbd"]
+        md.append("| " + " | ".join(hdr) + " |")
+        md.append("|" + "|".join(["---"] + ["---:"] * (len(hdr) - 1)) + "|")
+        for job, _ in JOBS:
+            row = [job] + [fmt(val(s, job, key), digits) for s in cols]
+            for peer in ("nvme-tcp", "nbd"):
+                row.append(fmt(ratios[job]["silk/" + peer][key], 2))
+            md.append("| " + " | ".join(row) + " |")
+        md.append("")
+    bad = [(s, e["status"]) for s, e in systems.items() if e["status"] != "ok"]
+    for s, why in bad:
+        md.append("**%s: %s**\n" % (s, why))
+    return ratios
+
+
+def targets(res):
+    """The issue's targets: reported, never enforced."""
+    t = []
+    r = res.get("ratios", {})
+
+    def add(name, value, goal, higher):
+        met = None if value is None else (value >= goal if higher else value <= goal)
+        t.append({"target": name, "value": value, "goal": goal,
+                  "goal_is": "min" if higher else "max", "met": met})
+
+    for job in ("randread-4k-qd32", "randwrite-4k-qd32"):
+        add("silk/nvme-tcp IOPS, " + job, r.get(job, {}).get("silk/nvme-tcp", {}).get("iops"),
+            1.0, True)
+    for job in ("randread-4k-qd1", "randwrite-4k-qd1"):
+        add("silk/nvme-tcp p50 latency, " + job,
+            r.get(job, {}).get("silk/nvme-tcp", {}).get("lat_p50_us"), 1.1, False)
+    for job, _ in JOBS[:4]:
+        add("silk/nbd IOPS, " + job, r.get(job, {}).get("silk/nbd", {}).get("iops"), 2.0, True)
+    for job, _ in JOBS:
+        add("silk/nvme-tcp CPU per I/O, " + job,
+            r.get(job, {}).get("silk/nvme-tcp", {}).get("cpu_us_per_io"), 1.0, False)
+    nat = res.get("native") if isinstance(res.get("native"), dict) else {}
+    lg = nat.get("loadgen") or {}
+    add("silkd native 4k read IOPS per core", lg.get("iops_per_silkd_core"), 80000, True)
+    for e in (nat.get("ecbench") or {}).get("results", []):
+        add("EC %d+%d encode / memcpy, %d KiB stripes" % (e["k"], e["m"], e["stripe_bytes"] >> 10),
+            e["encode_vs_memcpy"], 0.5, True)
+    return t
+
+
+def native_section(d, res, stages, md):
+    nat = {}
+    for name in ("loadgen", "ecbench", "lz4bench"):
+        rc = read_text(os.path.join(d, "native", name + ".rc"), None)
+        if rc is None:
+            continue
+        j = load_json(os.path.join(d, "native", name + ".json"))
+        if rc == "0" and j:
+            nat[name] = j
+            stages.append(("native:" + name, True, ""))
+        else:
+            txt = read_text(os.path.join(d, "native", name + ".txt")).splitlines()
+            stages.append(("native:" + name, False,
+                           "exit %s: %s" % (rc, txt[-1] if txt else "no output")))
+    res["native"] = nat
+    if not nat:
+        return
+    md.append("## Native benchmarks (no VM)\n")
+    lg = nat.get("loadgen")
+    if lg:
+        md.append("silk-loadgen -> silkd on 127.0.0.1 (store on tmpfs, written first): "
+                  "4k random reads, %d connections x QD%d.\n" % (lg["conns"], lg["qd"]))
+        md.append("| IOPS | MB/s | silkd cores | IOPS per silkd core | silkd CPU us/IO | loadgen cores |")
+        md.append("|---:|---:|---:|---:|---:|---:|")
+        md.append("| %s | %s | %s | %s | %s | %s |\n" % (
+            fmt(lg["iops"]), fmt(lg["mb_s"], 1), fmt(lg.get("silkd_cores"), 2),
+            fmt(lg.get("iops_per_silkd_core")), fmt(lg.get("silkd_cpu_us_per_io"), 2),
+            fmt(lg.get("loadgen_cores"), 2)))
+    ec = nat.get("ecbench")
+    if ec:
+        md.append("isa-l erasure-code encode vs memcpy of the same data bytes:\n")
+        md.append("| layout | stripe | encode MB/s | memcpy MB/s | encode/memcpy |")
+        md.append("|---|---:|---:|---:|---:|")
+        for e in ec["results"]:
+            md.append("| %d+%d | %d KiB | %s | %s | %s |" % (
+                e["k"], e["m"], e["stripe_bytes"] >> 10, fmt(e["encode_mb_s"]),
+                fmt(e["memcpy_mb_s"]), fmt(e["encode_vs_memcpy"], 2)))
+        md.append("")
+    lz = nat.get("lz4bench")
+    if lz:
+        md.append("lz4 (%s, acceleration %d) on %d PostgreSQL-style 8 KiB heap pages, "
+                  "%.0f%% free space:\n" % (lz["lz4_version"], lz["acceleration"], lz["pages"],
+                                          100 * lz["free_space_fraction"]))
+        md.append("| ratio | compress MB/s | decompress MB/s |")
+        md.append("|---:|---:|---:|")
+        md.append("| %s | %s | %s |\n" % (fmt(lz["ratio"], 2), fmt(lz["compress_mb_s"]),
+                                         fmt(lz["decompress_mb_s"])))
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
+        print("usage: bench-report.py RESULTS_DIR", file=sys.stderr)
+        return 2
+    d = sys.argv[1]
+    meta = load_json(os.path.join(d, "meta.json"))
+    if meta is None:
+        print("bench-report: %s/meta.json missing or not JSON" % d, file=sys.stderr)
+        return 2
+    res = dict(meta)
+    res["ran"] = {"vm": bool(res.pop("vm", False)), "native": bool(res.pop("native", False))}
+    stages, md = [], []
+    md.append("# Silk benchmark%s\n" % (" (quick mode: harness check, figures meaningless)"
+                                        if meta.get("quick") else ""))
+    md.append("Commit %s%s, %s. Host: %s, %s CPUs, load %s before.\n" % (
+        meta.get("commit", "?")[:12], " (+ uncommitted changes)" if meta.get("dirty") else "",
+        meta.get("date", "?"), meta["host"].get("cpu_model", "?"), meta["host"].get("cpus", "?"),
+        meta["host"].get("loadavg_before", "?")))
+    if meta.get("vm"):
+        vm_section(d, meta, res, stages, md)
+        hl = res.get("host_load_during_vm")
+        if hl:
+            md.append("Host load during the VM run: 1-min load mean %.2f, max %.2f; up to %d QEMU "
+                      "processes (ours included).\n" % (hl["load1_mean"], hl["load1_max"],
+                                                        hl["qemu_processes_max"]))
+    if meta.get("native"):
+        native_section(d, res, stages, md)
+    res["targets"] = targets(res)
+    if res["targets"]:
+        md.append("## Targets (issue 3; reported, never asserted)\n")
+        md.append("| target | measured | goal | met |")
+        md.append("|---|---:|---:|---|")
+        for t in res["targets"]:
+            met = {True: "yes", False: "**no**", None: "-"}[t["met"]]
+            md.append("| %s | %s | %s %s | %s |" % (
+                t["target"], fmt(t["value"], 2 if t["goal"] < 100 else 0),
+                ">=" if t["goal_is"] == "min" else "<=",
+                fmt(t["goal"], 2 if t["goal"] < 100 else 0), met))
+        md.append("")
+    res["stages"] = [{"stage": n, "passed": ok, "error": e} for n, ok, e in stages]
+    with open(os.path.join(d, "results.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    text = "\n".join(md)
+    with open(os.path.join(d, "results.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)
+    print("Results: %s/results.md, %s/results.json" % (d, d))
+    for n, ok, e in stages:
+        if not ok:
+            print("bench: %s FAILED: %s" % (n, e))
+    npass = sum(1 for s in stages if s[1])
+    nfail = len(stages) - npass
+    if meta.get("vm") and not (meta.get("systems") or "").split():
+        nfail += 1
+    print("bench: %d passed, %d failed" % (npass, nfail))
+    return 0 if nfail == 0 and stages else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+#!/bin/bash
+# Silk benchmarks (`make bench`): native micro-benchmarks on this machine,
+# then ONE QEMU boot that runs identical fio jobs against silk over TCP,
+# kernel NVMe/TCP, NBD and the brd RAM disk, then tables and JSON.
+#
+#   scripts/bench.sh [--quick] [--results DIR] [--runtime S] [--ramp S]
+#                    [--size MB] [--systems "silk nvme-tcp nbd brd"]
+#                    [--native-time S] [--perf] [--no-vm] [--no-native]
+#
+#   --quick         harness check: 1 s jobs, 64 MiB devices, short native
+#                   runs; asserts nothing about speed but fails when a
+#                   system cannot be set up or a benchmark errors
+#   --results DIR   where everything goes (default build/bench)
+#   --runtime S     measured seconds per fio job (default 10)
+#   --ramp S        unmeasured warm-up seconds before each job (default 2)
+#   --size MB       device size per system (default 1024)
+#   --native-time S seconds per native figure (default 3)
+#   --perf          also profile the guest (perf record -a) on 4k QD32
+#
+# Output: DIR/results.md (tables), DIR/results.json (every figure, the git
+# commit, the date, the host load), DIR/vm/ (guest logs, fio JSON),
+# DIR/native/ (native benchmark JSON).  The last line is
+# "bench: N passed, N failed" (one per system / native benchmark that
+# produced figures).  SILK_NO_BUILD=1 skips make.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+quick=0 results="" runtime="" ramp="" size="" native_time="" perf=0 vm=1 native=1
+systems="silk nvme-tcp nbd brd"
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) quick=1; shift ;;
+	--results) results=$2; shift 2 ;;
+	--runtime) runtime=$2; shift 2 ;;
+	--ramp) ramp=$2; shift 2 ;;
+	--size) size=$2; shift 2 ;;
+	--systems) systems=$2; shift 2 ;;
+	--native-time) native_time=$2; shift 2 ;;
+	--perf) perf=1; shift ;;
+	--no-vm) vm=0; shift ;;
+	--no-native) native=0; shift ;;
+	-h|--help) sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "bench: unknown option: $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
+if [ $quick = 1 ]; then
+	runtime=${runtime:-1} ramp=${ramp:-0} size=${size:-64} native_time=${native_time:-0.3}
+else
+	runtime=${runtime:-10} ramp=${ramp:-2} size=${size:-1024} native_time=${native_time:-3}
+fi
+case "$runtime$ramp$size" in *[!0-9]*) echo "bench: --runtime, --ramp and --size take whole numbers" >&2; exit 2 ;; esac
+case "$native_time" in ''|*[!0-9.]*) echo "bench: --native-time takes seconds" >&2; exit 2 ;; esac
+for s in $systems; do
+	case $s in silk|nvme-tcp|nbd|brd) ;; *) echo "bench: unknown system '$s' (silk nvme-tcp nbd brd)" >&2; exit 2 ;; esac
+done
+results=${results:-$top/build/bench}
+
+log() { printf '[%s] bench: %s\n' "$(date +%T)" "$*"; }
+
+if [ "${SILK_NO_BUILD:-0}" != 1 ]; then
+	log "building (make, make -C tools/bench)"
+	make -s -j"$(nproc)" >/dev/null && make -s -C tools/bench >/dev/null ||
+		{ echo "bench: build failed" >&2; exit 1; }
+fi
+
+mkdir -p "$results"
+results=$(cd "$results" && pwd)
+rm -rf "$results/vm" "$results/native" "$results/results.json" "$results/results.md"
+mkdir -p "$results/native"
+
+# Facts about this run: what was measured, and how busy the machine was.
+qemus() { pgrep -x qemu-system-x86 | wc -l; }
+commit=$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)
+# Uncommitted or untracked source files mean the commit alone does not
+# describe what was measured.
+dirty=$([ -n "$(git -C "$top" status --porcelain 2>/dev/null)" ] && echo true || echo false)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+qemus_before=$(qemus)
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# ---------------------------------------------------------------- native
+# Every native step is bounded: the tools by `timeout`, loadgen_native by
+# silk-loadgen's own --time/--timeout and bounded waits for silkd.
+run_native() { # name cmd... ; output in native/NAME.txt, rc in native/NAME.rc
+	local name=$1; shift
+	log "native: $name"
+	if [ "$(type -t "$1")" = function ]; then
+		"$@" >"$results/native/$name.txt" 2>&1
+	else
+		timeout 600 "$@" >"$results/native/$name.txt" 2>&1
+	fi
+	echo $? >"$results/native/$name.rc"
+	cat "$results/native/$name.txt"
+}
+
+loadgen_native() {
+	local d pid rc=1 port=17400 vol_size=$((quick ? 64 : 1024))
+	d=$(mktemp -d /dev/shm/silk-bench.XXXXXX 2>/dev/null || mktemp -d /tmp/silk-bench.XXXXXX)
+	# A free port for silkd, loopback only.
+	while ss -Hltn "sport = :$port" 2>/dev/null | grep -q .; do
+		port=$((port + 1))
+		[ $port -lt 17500 ] || { echo "no free port in 17400-17499" >&2; return 1; }
+	done
+	daemon/silkd -d "$d/data" -l "127.0.0.1:$port" --mgmt-socket "$d/mgmt.sock" \
+		>"$results/native/silkd.log" 2>&1 </dev/null &
+	pid=$!
+	for _ in $(seq 100); do
+		tools/silkctl -s "$d/mgmt.sock" status >/dev/null 2>&1 && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if tools/silkctl -s "$d/mgmt.sock" volume create bench --size "${vol_size}M" >/dev/null; then
+		tools/bench/silk-loadgen --volume bench --port "$port" --conns 2 --qd 32 \
+			--bs 4K --prefill --time "$native_time" --ramp "$(awk -v t="$native_time" 'BEGIN { print (t < 1 ? t : 1) }')" \
+			--pid $pid --json "$results/native/loadgen.json"
+		rc=$?
+	fi
+	kill -TERM $pid 2>/dev/null
+	timeout 30 tail --pid=$pid -f /dev/null
+	kill -KILL $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	rm -rf "$d"
+	return $rc
+}
+
+if [ $native = 1 ]; then
+	run_native loadgen loadgen_native
+	run_native ecbench tools/bench/ecbench --time "$native_time" --json "$results/native/ecbench.json"
+	run_native lz4bench tools/bench/lz4bench --time "$native_time" \
+		--pages $((quick ? 512 : 4096)) --json "$results/native/lz4bench.json"
+fi
+
+# -------------------------------------------------------------------- VM
+if [ $vm = 1 ]; then
+	nsys=$(echo "$systems" | wc -w)
+	perf_args=()
+	[ $perf = 1 ] && perf_args=(--perf)
+	mem=$((1536 + 3 * size))
+	# boot + per system: setup, prefill, 6 x (warm-up + job + fio start-up)
+	limit=$((300 + nsys * (180 + 6 * (ramp + runtime + 30)) + perf * nsys * 600))
+	log "VM: systems '$systems', ${runtime}s jobs (+${ramp}s warm-up), ${size} MiB devices, ${mem} MiB RAM, limit ${limit}s"
+	mkdir -p "$results/vm"
+	# Sample the host's load while the guest runs (other engineers' VMs
+	# share the machine); the report quotes it.
+	( while :; do
+		echo "$(date +%s) $(cut -d' ' -f1-3 /proc/loadavg) $(qemus)"
+		sleep 10
+	done ) >"$results/vm/hostload.txt" 2>/dev/null &
+	sampler=$!
+	scripts/vm.sh --results "$results/vm" --mem "$mem" --timeout "$limit" -- \
+		scripts/bench-guest.sh --out "$results/vm/out" --runtime "$runtime" \
+		--ramp "$ramp" --size "$size" --systems "$systems" "${perf_args[@]}"
+	echo $? >"$results/vm/rc"
+	kill $sampler 2>/dev/null
+	wait $sampler 2>/dev/null
+fi
+
+# ---------------------------------------------------------------- report
+cat >"$results/meta.json" <<EOF
+{"commit": "$commit", "dirty": $dirty, "date": "$started",
+ "finished": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "quick": $([ $quick = 1 ] && echo true || echo false),
+ "host": {"kernel": "$(uname -r)", "cpus": $(nproc), "loadavg_before": "$load_before",
+          "loadavg_after": "$(cut -d' ' -f1-3 /proc/loadavg)",
+          "other_qemu_before": $qemus_before, "cpu_model": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//; s/"//g')"},
+ "systems": "$systems", "vm": $([ $vm = 1 ] && echo true || echo false),
+ "native": $([ $native = 1 ] && echo true || echo false)}
+EOF
+python3 scripts/bench-report.py "$results"
