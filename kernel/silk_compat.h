@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small wrappers around kernel APIs that changed after 6.1, the kernel
+ * silk.ko targets (Debian 12).  Everything version dependent goes here,
+ * keyed on the feature (a macro the newer API defines), not on
+ * LINUX_VERSION_CODE.  Porting note: from 6.2 on, also clear
+ * sk->sk_use_task_frag on our sockets (as nvme-tcp does).
+ */
+#ifndef _SILK_COMPAT_H
+#define _SILK_COMPAT_H
+
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+
+/*
+ * Send @len bytes of @page at @offset without copying when the page can be
+ * referenced by the network stack (not slab, refcount > 0), by copying
+ * otherwise.  6.5 removed ->sendpage in favour of MSG_SPLICE_PAGES.
+ */
+static inline int silk_sock_send_page(struct socket *sock, struct page *page,
+				      int offset, size_t len, int flags)
+{
+#ifdef MSG_SPLICE_PAGES
+	struct bio_vec bv;
+	struct msghdr msg = { .msg_flags = flags };
+
+	if (sendpage_ok(page))
+		msg.msg_flags |= MSG_SPLICE_PAGES;
+	bvec_set_page(&bv, page, len, offset);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, len);
+	return sock_sendmsg(sock, &msg);
+#else
+	if (sendpage_ok(page))
+		return kernel_sendpage(sock, page, offset, len, flags);
+	return sock_no_sendpage(sock, page, offset, len, flags);
+#endif
+}
+
+/* 6.1 has no ITER_DEST; READ means "into the iterator". */
+#ifdef ITER_DEST
+#define SILK_ITER_DEST	ITER_DEST
+#else
+#define SILK_ITER_DEST	READ
+#endif
+
+/* sendpage hint "more pages follow" (gone with ->sendpage in 6.5). */
+#ifdef MSG_SENDPAGE_NOTLAST
+#define SILK_MSG_MORE_PAGES	(MSG_MORE | MSG_SENDPAGE_NOTLAST)
+#else
+#define SILK_MSG_MORE_PAGES	MSG_MORE
+#endif
+
+#endif /* _SILK_COMPAT_H */
