@@ -104,6 +104,15 @@ void silk_dev_conn_error(struct silk_dev *dev)
 	case SILK_STATE_DELETING:
 		queue_work(silk_ctrl_wq, &dev->err_work);
 		break;
+	case SILK_STATE_FAILED:
+		/*
+		 * Failed but connected (a reconnect that raced with the loss
+		 * timeout) or a request stuck in flight: recovery drops the
+		 * connections, fails what is in flight and keeps reconnecting.
+		 */
+		dev->conn_err = true;
+		queue_work(silk_ctrl_wq, &dev->err_work);
+		break;
 	default:
 		dev->conn_err = true;
 		break;
@@ -152,6 +161,7 @@ void silk_cmd_complete(struct request *rq, u16 status)
 
 	if (!test_and_clear_bit(SILK_CMD_INFLIGHT, &cmd->flags))
 		return;
+	silk_dev_mark_proven(rq->q->queuedata);
 	cmd->err = silk_status_to_errno(status);
 	cmd->status = errno_to_blk_status(cmd->err);
 	/* Busy server or a map change under way: try again a bit later. */
@@ -369,6 +379,7 @@ static void silk_err_work(struct work_struct *work)
 {
 	struct silk_dev *dev = container_of(work, struct silk_dev, err_work);
 	enum silk_dev_state state;
+	unsigned long deadline;
 
 	mutex_lock(&dev->ctrl_mutex);
 	state = silk_dev_get_state(dev);
@@ -379,20 +390,37 @@ static void silk_err_work(struct work_struct *work)
 		silk_teardown_io(dev, false);
 		goto out;
 	}
+	if (state == SILK_STATE_FAILED) {
+		/* I/O already fails fast: no quiesce, in-flight I/O fails. */
+		silk_teardown_io(dev, false);
+		dev->disconnected = true;
+		mod_delayed_work(silk_ctrl_wq, &dev->reconnect_work,
+				 silk_reconnect_delay(dev));
+		goto out;
+	}
 	if (state != SILK_STATE_RECONNECTING)
 		goto out;
 
 	pr_warn("%s: connection to %s port %u lost, reconnecting\n",
 		dev->disk_name, dev->cfg.addr, dev->cfg.port);
 	silk_teardown_io(dev, true);
+	dev->disconnected = true;
 	silk_nl_event(dev, SILK_EVENT_CONN_LOST, -ENOTCONN);
-	/* A connection that dies right after a reconnect keeps the backoff. */
-	if (time_after(jiffies, dev->live_since + 2 * HZ))
+	/*
+	 * A connection that never carried a valid reply did not end the
+	 * outage: the loss timeout keeps counting from its start and the
+	 * reconnect backoff keeps growing.
+	 */
+	if (READ_ONCE(dev->proven)) {
+		dev->lost_since = jiffies;
 		dev->reconnect_attempts = 0;
-	else
+	} else {
 		dev->reconnect_attempts++;
+	}
+	WRITE_ONCE(dev->proven, false);
+	deadline = dev->lost_since + msecs_to_jiffies(dev->cfg.loss_timeout_ms);
 	mod_delayed_work(silk_ctrl_wq, &dev->loss_work,
-			 msecs_to_jiffies(dev->cfg.loss_timeout_ms));
+			 time_after(deadline, jiffies) ? deadline - jiffies : 0);
 	mod_delayed_work(silk_ctrl_wq, &dev->reconnect_work,
 			 silk_reconnect_delay(dev));
 out:
@@ -405,7 +433,13 @@ static void silk_loss_work(struct work_struct *work)
 					    struct silk_dev, loss_work);
 
 	mutex_lock(&dev->ctrl_mutex);
-	if (silk_dev_change_state(dev, SILK_STATE_FAILED)) {
+	/*
+	 * A reconnect may have won the race for ctrl_mutex after this work
+	 * started running (cancel_delayed_work() cannot stop it then): only
+	 * a device that is still disconnected fails.
+	 */
+	if (dev->disconnected &&
+	    silk_dev_change_state(dev, SILK_STATE_FAILED)) {
 		pr_err("%s: no connection for %u ms, failing I/O (still reconnecting)\n",
 		       dev->disk_name, dev->cfg.loss_timeout_ms);
 		silk_nl_event(dev, SILK_EVENT_DEV_FAILED, -ETIMEDOUT);
@@ -493,8 +527,10 @@ static void silk_reconnect_work(struct work_struct *work)
 	}
 
 	cancel_delayed_work(&dev->loss_work);
+	dev->disconnected = false;
 	dev->reconnects++;
 	dev->live_since = jiffies;
+	WRITE_ONCE(dev->proven, false);
 	if (info.size != dev->geo.capacity) {
 		dev->geo.capacity = info.size;
 		set_capacity_and_notify(dev->disk, info.size >> SECTOR_SHIFT);
@@ -726,6 +762,7 @@ int silk_dev_add(struct net *net, const struct silk_dev_config *cfg,
 	set_capacity(dev->disk, info.size >> SECTOR_SHIFT);
 
 	dev->live_since = jiffies;
+	dev->lost_since = jiffies;
 	if (!silk_dev_change_state(dev, SILK_STATE_LIVE)) {
 		NL_SET_ERR_MSG(extack, "connection lost while setting up the device");
 		ret = -ECONNRESET;

@@ -120,8 +120,13 @@ struct silk_dev {
 	/* Serialises recovery, reconnect, loss timeout and removal. */
 	struct mutex			ctrl_mutex;
 	bool				quiesced;
+	bool				disconnected;	/* torn down, not yet back */
 	unsigned int			reconnect_attempts;
 	unsigned long			live_since;	/* jiffies */
+	/* Start of the current outage, for the loss timeout (jiffies). */
+	unsigned long			lost_since;
+	/* A valid reply came over the current connections. */
+	bool				proven;
 	struct work_struct		err_work;
 	struct delayed_work		reconnect_work;
 	struct delayed_work		loss_work;
@@ -137,6 +142,18 @@ struct silk_dev {
 	struct gendisk			*disk;
 	bool				disk_added;
 };
+
+/*
+ * A valid reply (to a request or a keep-alive) arrived: the connections
+ * work.  Until then a reconnect does not end the outage that the loss
+ * timeout measures, so a server that accepts connections and then breaks
+ * them cannot keep I/O waiting forever.  Any context.
+ */
+static inline void silk_dev_mark_proven(struct silk_dev *dev)
+{
+	if (!READ_ONCE(dev->proven))
+		WRITE_ONCE(dev->proven, true);
+}
 
 /* silk_dev.c */
 int silk_dev_add(struct net *net, const struct silk_dev_config *cfg,

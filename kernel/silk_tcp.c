@@ -395,6 +395,7 @@ static int silk_tcp_handle_hdr(struct silk_tcp_queue *queue)
 			why = "unexpected keep-alive reply";
 			goto proto;
 		}
+		silk_dev_mark_proven(queue->dev);
 		return 0;
 	}
 	if (r->opcode == SILK_OP_HELLO) {
