@@ -1,6 +1,6 @@
 #!/bin/bash
-# Boot Debian's 6.1 kernel in QEMU with this machine's root filesystem shared
-# read-only over virtio-9p, run COMMAND as root inside the guest (cwd: the
+# Boot Debian's 6.1 kernel in QEMU with this machine's root filesystem and
+# the repository shared read-only over virtio-9p, run COMMAND as root inside the guest (cwd: the
 # repository), print its output, and exit with its status.
 #
 #   scripts/vm.sh [--results DIR] [--timeout SECS] [--mem MB] [--smp N]
@@ -77,6 +77,13 @@ for d in tmp run var/lib var/log root; do
 	mount -t tmpfs -o mode=0755 tmpfs /newroot/$d
 done
 chmod 1777 /newroot/tmp
+# The repository gets its own share, so it is visible even where it lives
+# under a path the guest puts tmpfs on (a clone in /tmp, say).
+mkdir -p "/newroot$SILKVM_REPO" 2>/dev/null
+if ! mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose repo "/newroot$SILKVM_REPO"; then
+	echo "vm-init: cannot mount the repository share at $SILKVM_REPO" >/dev/console
+	echo o >/proc/sysrq-trigger
+fi
 mount --move /proc /newroot/proc
 mount --move /sys /newroot/sys
 mount --move /dev /newroot/dev
@@ -103,6 +110,7 @@ qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=4 panic=-1 SILKVM_GUEST=$top/scripts/vm-guest.sh SILKVM_REPO=$top SILKVM_RESULTS=$results" \
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$top",mount_tag=repo,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$results",mount_tag=results,security_model=none,multidevs=remap \
 	-serial file:"$results/console.log" </dev/null &
 qpid=$!
