@@ -104,18 +104,30 @@ static void get_str(struct nlattr *a, char *dst, size_t len)
 	nla_strlcpy(dst, a, len);
 }
 
-int silk_parse_dev(struct nlmsghdr *nlh, struct silk_dev_info *out)
+/* Parse a reply or event against the policy; note which attributes came. */
+static int parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb,
+		       uint64_t *present)
 {
-	struct nlattr *tb[SILK_A_MAX + 1];
 	int rc, i;
 
-	memset(out, 0, sizeof(*out));
 	rc = genlmsg_parse(nlh, 0, tb, SILK_A_MAX, silk_nl_policy);
 	if (rc < 0)
 		return rc;
 	for (i = 1; i <= SILK_A_MAX; i++)
 		if (tb[i])
-			out->present |= 1ull << i;
+			*present |= 1ull << i;
+	return 0;
+}
+
+int silk_parse_dev(struct nlmsghdr *nlh, struct silk_dev_info *out)
+{
+	struct nlattr *tb[SILK_A_MAX + 1];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = parse_attrs(nlh, tb, &out->present);
+	if (rc < 0)
+		return rc;
 	if (tb[SILK_A_INDEX])
 		out->index = nla_get_u32(tb[SILK_A_INDEX]);
 	if (tb[SILK_A_DISK_NAME])
@@ -157,15 +169,12 @@ int silk_parse_dev(struct nlmsghdr *nlh, struct silk_dev_info *out)
 int silk_parse_event(struct nlmsghdr *nlh, struct silk_event_info *out)
 {
 	struct nlattr *tb[SILK_A_MAX + 1];
-	int rc, i;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = genlmsg_parse(nlh, 0, tb, SILK_A_MAX, silk_nl_policy);
+	rc = parse_attrs(nlh, tb, &out->present);
 	if (rc < 0)
 		return rc;
-	for (i = 1; i <= SILK_A_MAX; i++)
-		if (tb[i])
-			out->present |= 1ull << i;
 	if (tb[SILK_A_EVENT])
 		out->event = nla_get_u8(tb[SILK_A_EVENT]);
 	if (tb[SILK_A_INDEX])
