@@ -41,9 +41,10 @@ struct sess {
 	/* replies waiting to be sent, in completion order */
 	struct sreq *txh, *txt;
 	size_t tx_off;
-};
 
-static struct silk_stats dummy_stats;
+	/* counters of a session created without shared ones (tests, fuzzing) */
+	struct silk_stats own_stats;
+};
 
 struct sess *sess_new(const struct sess_limits *lim, const struct sess_ops *ops,
 		      void *ctx, struct silk_stats *stats)
@@ -62,7 +63,7 @@ struct sess *sess_new(const struct sess_limits *lim, const struct sess_ops *ops,
 	s->lim.max_inflight = n;
 	s->ops = ops;
 	s->ctx = ctx;
-	s->stats = stats ? stats : &dummy_stats;
+	s->stats = stats ? stats : &s->own_stats;
 	s->state = SESS_HELLO;
 	for (unsigned i = n; i-- > 0;) {
 		s->slots[i].sess = s;
