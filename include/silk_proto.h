@@ -117,4 +117,69 @@ struct silk_hello_rep {
 
 #define SILK_HELLO_REP_SIZE	40
 
+/*
+ * ---- RDMA transport (Documentation/protocol.md, section 13) -------------
+ *
+ * One reliable-connected QP per host queue, set up with rdma_cm.  The host
+ * SENDs command capsules: a silk_hdr, a silk_rdma_sgl and, for small
+ * WRITEs and HELLO, the payload inline (hdr.data_len bytes).  Larger data
+ * stays in host memory registered for this one request: the server fetches
+ * WRITE data with RDMA READ and places READ data with RDMA WRITE, then
+ * SENDs the reply (a silk_hdr; only a HELLO reply carries a payload),
+ * normally with IBV_WR_SEND_WITH_INV of the request's rkey.
+ */
+#define SILK_RDMA_CM_VERSION	1
+
+/* rdma_cm private data of the host's connect request. */
+struct silk_rdma_cm_req {
+	__le16	recfmt;		/* SILK_RDMA_CM_VERSION */
+	__le16	qid;		/* host queue index */
+	__le16	queue_depth;	/* commands the host keeps in flight, >= 1 */
+	__le16	reserved0;
+	__le32	inline_max;	/* inline WRITE payload bytes the host wants */
+	__le32	reserved1;
+};
+
+#define SILK_RDMA_CM_REQ_SIZE	16
+
+/* rdma_cm private data of the server's accept. */
+struct silk_rdma_cm_rep {
+	__le16	recfmt;		/* SILK_RDMA_CM_VERSION */
+	__le16	queue_depth;	/* granted, <= requested */
+	__le32	inline_max;	/* granted, <= requested */
+	__le32	max_data;	/* largest remote (SGL) transfer per command */
+	__le32	reserved;
+};
+
+#define SILK_RDMA_CM_REP_SIZE	16
+
+/* rdma_cm private data of a reject. */
+struct silk_rdma_cm_rej {
+	__le16	recfmt;		/* SILK_RDMA_CM_VERSION */
+	__le16	status;		/* enum silk_status */
+};
+
+#define SILK_RDMA_CM_REJ_SIZE	4
+
+/* Host memory the server reads (WRITE) or writes (READ) for one command. */
+struct silk_rdma_sgl {
+	__le64	addr;		/* remote address (the MR's iova) */
+	__le32	rkey;		/* remote key of a per-request MR; 0 if none */
+	__le32	length;		/* bytes; 0 when the command has no remote data */
+};
+
+/* A command capsule is this, followed by hdr.data_len inline bytes. */
+struct silk_rdma_cmd {
+	struct silk_hdr		hdr;
+	struct silk_rdma_sgl	sgl;
+};
+
+#define SILK_RDMA_CMD_SIZE	64
+/* A reply capsule: a silk_hdr and, for HELLO only, silk_hello_rep. */
+#define SILK_RDMA_REP_MAX	(SILK_HDR_SIZE + SILK_HELLO_REP_SIZE)
+/* Server limit on inline WRITE payload (a host asks for less). */
+#define SILK_RDMA_INLINE_MAX	(16u << 10)
+/* Default largest SGL transfer a server grants. */
+#define SILK_RDMA_DEFAULT_MAX_DATA	(256u << 10)
+
 #endif /* _SILK_PROTO_H */
