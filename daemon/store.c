@@ -192,6 +192,24 @@ fail:
 	return rc;
 }
 
+int store_set_direct(int fd, uint32_t block_size)
+{
+	int ssz = 0, fl;
+
+	/*
+	 * Every Silk I/O is a multiple of the volume's block size at an
+	 * offset that is too, into a 4096-aligned buffer: direct I/O works
+	 * when the device's logical sectors are no larger.
+	 */
+	if (ioctl(fd, BLKSSZGET, &ssz) < 0 || ssz <= 0 ||
+	    (uint32_t)ssz > block_size)
+		return 0;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_DIRECT) < 0)
+		return 0;
+	return 1;
+}
+
 int store_resize(int fd, bool bdev, uint64_t size, char *err, size_t errlen)
 {
 	if (bdev) {

@@ -52,6 +52,13 @@ int store_cqe(struct store_io *io, int res);
  */
 int store_open(const char *path, bool bdev, bool create, uint64_t size,
 	       int *fd, uint64_t *dev_size, char *err, size_t errlen);
+/*
+ * Block devices: switch fd to O_DIRECT when the device's logical sector
+ * size is at most block_size, so I/O bypasses the page cache and io_uring
+ * can complete it without a worker thread.  Returns 1 if switched, else 0
+ * (the fd stays buffered, which is always correct).
+ */
+int store_set_direct(int fd, uint32_t block_size);
 /* Grow a file backing to size (block devices: check it fits). */
 int store_resize(int fd, bool bdev, uint64_t size, char *err, size_t errlen);
 /* Bytes allocated on disk (files) or size (block devices). */

@@ -49,6 +49,8 @@ static struct vol *open_vol(const struct meta_vol *mv)
 		close(fd);
 		return v;
 	}
+	if (mv->bdev && store_set_direct(fd, mv->block_size))
+		log_info("volume %s: direct I/O on %s", mv->name, mv->path);
 	v->fd = fd;
 	return v;
 }
@@ -242,6 +244,8 @@ static int make_backing(struct volreg *r, struct meta_vol *mv,
 			close(fd);
 			return -EINVAL;
 		}
+		if (store_set_direct(fd, mv->block_size))
+			log_info("volume %s: direct I/O on %s", mv->name, backing);
 		return fd;
 	}
 	if ((size_t)snprintf(mv->path, sizeof(mv->path), "%s/%s.img",

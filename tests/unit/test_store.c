@@ -227,6 +227,20 @@ static void test_resize(void **state)
 	assert_true(all_zero(r, sizeof(r)));
 }
 
+/* A regular file is never switched to O_DIRECT and keeps working. */
+static void test_set_direct_file(void **state)
+{
+	struct fx *f = *state;
+	uint8_t w[4096], r[4096];
+
+	assert_int_equal(store_set_direct(f->fd, 4096), 0);
+	assert_int_equal(fcntl(f->fd, F_GETFL) & O_DIRECT, 0);
+	memset(w, 0x5a, sizeof(w));
+	assert_int_equal(run(f, STORE_WRITE, w, 8192, 4096, false), 0);
+	assert_int_equal(run(f, STORE_READ, r, 8192, 4096, false), 0);
+	assert_memory_equal(w, r, sizeof(w));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -238,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_cqe_logic),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resize, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_direct_file, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
