@@ -43,6 +43,7 @@ enum silk_attr {
 	SILK_A_RECONNECTS,	/* u32: reconnections so far (reply) */
 	SILK_A_IO_ERRORS,	/* u64: requests completed with error (reply) */
 	SILK_A_PAD,
+	SILK_A_TRANSPORT_DEV,	/* string: RDMA device of queue 0, e.g. "rxe0" (reply) */
 	__SILK_A_MAX,
 };
 #define SILK_A_MAX (__SILK_A_MAX - 1)

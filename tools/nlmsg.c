@@ -28,6 +28,7 @@ const struct nla_policy silk_nl_policy[SILK_A_MAX + 1] = {
 	[SILK_A_ERRNO]		= { .type = NLA_U32 },	/* s32 on the wire */
 	[SILK_A_RECONNECTS]	= { .type = NLA_U32 },
 	[SILK_A_IO_ERRORS]	= { .type = NLA_U64 },
+	[SILK_A_TRANSPORT_DEV]	= { .type = NLA_STRING, .maxlen = 64 },
 };
 
 static struct nl_msg *msg_new(int family, int flags, uint8_t cmd)
@@ -140,6 +141,9 @@ int silk_parse_dev(struct nlmsghdr *nlh, struct silk_dev_info *out)
 		out->port = nla_get_u16(tb[SILK_A_PORT]);
 	if (tb[SILK_A_TRANSPORT])
 		out->transport = nla_get_u8(tb[SILK_A_TRANSPORT]);
+	if (tb[SILK_A_TRANSPORT_DEV])
+		get_str(tb[SILK_A_TRANSPORT_DEV], out->transport_dev,
+			sizeof(out->transport_dev));
 	if (tb[SILK_A_STATE])
 		out->state = nla_get_u8(tb[SILK_A_STATE]);
 	if (tb[SILK_A_NR_QUEUES])

@@ -45,6 +45,7 @@ struct silk_dev_info {
 	char addr[64];
 	uint16_t port;
 	uint8_t transport;
+	char transport_dev[64];		/* RDMA device, e.g. "rxe0" */
 	uint8_t state;
 	uint32_t nr_queues;
 	uint32_t queue_depth;

@@ -107,6 +107,8 @@ json_object *dev_to_json(const struct silk_dev_info *d)
 		jadd(o, "port", json_object_new_int(d->port));
 	if (SILK_HAS(d, SILK_A_TRANSPORT))
 		jadd(o, "transport", json_object_new_string(silk_transport_name(d->transport)));
+	if (SILK_HAS(d, SILK_A_TRANSPORT_DEV))
+		jadd(o, "transport_dev", json_object_new_string(d->transport_dev));
 	if (SILK_HAS(d, SILK_A_STATE))
 		jadd(o, "state", json_object_new_string(silk_state_name(d->state)));
 	if (SILK_HAS(d, SILK_A_SIZE))
@@ -143,6 +145,19 @@ json_object *devs_to_json(const struct silk_dev_info *d, size_t n)
 	return a;
 }
 
+/* "tcp", "rdma" or "rdma/rxe0" when the RDMA device is known. */
+static void fmt_transport(const struct silk_dev_info *d, char *buf,
+			  size_t len)
+{
+	if (!SILK_HAS(d, SILK_A_TRANSPORT))
+		snprintf(buf, len, "-");
+	else if (SILK_HAS(d, SILK_A_TRANSPORT_DEV) && d->transport_dev[0])
+		snprintf(buf, len, "%s/%s", silk_transport_name(d->transport),
+			 d->transport_dev);
+	else
+		snprintf(buf, len, "%s", silk_transport_name(d->transport));
+}
+
 void print_devs(FILE *f, const struct silk_dev_info *d, size_t n)
 {
 	static const char *const hdr[] = {
@@ -160,7 +175,7 @@ void print_devs(FILE *f, const struct silk_dev_info *d, size_t n)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		char dev[64], srv[96], size[32], q[16];
+		char dev[64], srv[96], size[32], q[16], tr[96];
 		const char *row[7];
 
 		fmt_dev_path(&d[i], dev, sizeof(dev));
@@ -174,8 +189,8 @@ void print_devs(FILE *f, const struct silk_dev_info *d, size_t n)
 		row[0] = dev;
 		row[1] = SILK_HAS(&d[i], SILK_A_VOLUME) ? d[i].volume : "-";
 		row[2] = srv;
-		row[3] = SILK_HAS(&d[i], SILK_A_TRANSPORT) ?
-			 silk_transport_name(d[i].transport) : "-";
+		fmt_transport(&d[i], tr, sizeof(tr));
+		row[3] = tr;
 		row[4] = SILK_HAS(&d[i], SILK_A_STATE) ? silk_state_name(d[i].state) : "-";
 		row[5] = size;
 		row[6] = SILK_HAS(&d[i], SILK_A_NR_QUEUES) ? q : "-";

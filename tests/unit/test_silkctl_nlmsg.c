@@ -143,7 +143,8 @@ static void test_parse_dev(void **state)
 	assert_int_equal(nla_put_string(msg, SILK_A_VOLUME, "db0"), 0);
 	assert_int_equal(nla_put_string(msg, SILK_A_ADDR, "127.0.0.1"), 0);
 	assert_int_equal(nla_put_u16(msg, SILK_A_PORT, 7400), 0);
-	assert_int_equal(nla_put_u8(msg, SILK_A_TRANSPORT, SILK_TRANSPORT_TCP), 0);
+	assert_int_equal(nla_put_u8(msg, SILK_A_TRANSPORT, SILK_TRANSPORT_RDMA), 0);
+	assert_int_equal(nla_put_string(msg, SILK_A_TRANSPORT_DEV, "rxe0"), 0);
 	assert_int_equal(nla_put_u8(msg, SILK_A_STATE, SILK_STATE_LIVE), 0);
 	assert_int_equal(nla_put_u64(msg, SILK_A_SIZE, 1ull << 30), 0);
 	assert_int_equal(nla_put_u32(msg, SILK_A_NR_QUEUES, 2), 0);
@@ -156,7 +157,8 @@ static void test_parse_dev(void **state)
 	assert_string_equal(d.volume, "db0");
 	assert_string_equal(d.addr, "127.0.0.1");
 	assert_int_equal(d.port, 7400);
-	assert_int_equal(d.transport, SILK_TRANSPORT_TCP);
+	assert_int_equal(d.transport, SILK_TRANSPORT_RDMA);
+	assert_string_equal(d.transport_dev, "rxe0");
 	assert_int_equal(d.state, SILK_STATE_LIVE);
 	assert_true(d.size == 1ull << 30);
 	assert_int_equal(d.nr_queues, 2);

@@ -129,6 +129,7 @@ static void test_dev_json(void **state)
 	assert_true(json_object_object_get_ex(o, "port", &v));
 	assert_int_equal(json_object_get_int(v), 7400);
 	assert_false(json_object_object_get_ex(o, "io_timeout_ms", NULL));
+	assert_false(json_object_object_get_ex(o, "transport_dev", NULL));
 
 	/* What print_json writes is one line of valid JSON that reads back. */
 	{
@@ -144,6 +145,17 @@ static void test_dev_json(void **state)
 		json_object_put(back);
 		free(c.buf);
 	}
+	json_object_put(o);
+
+	/* The RDMA device, when the kernel names it. */
+	d.transport = SILK_TRANSPORT_RDMA;
+	strcpy(d.transport_dev, "rxe0");
+	d.present |= 1ull << SILK_A_TRANSPORT_DEV;
+	o = dev_to_json(&d);
+	assert_true(json_object_object_get_ex(o, "transport", &v));
+	assert_string_equal(json_object_get_string(v), "rdma");
+	assert_true(json_object_object_get_ex(o, "transport_dev", &v));
+	assert_string_equal(json_object_get_string(v), "rxe0");
 	json_object_put(o);
 
 	/* Only what the kernel sent shows up. */
@@ -169,6 +181,9 @@ static void test_dev_table(void **state)
 	strcpy(d[1].volume, "a-much-longer-volume-name");
 	strcpy(d[1].addr, "::1");
 	d[1].state = SILK_STATE_RECONNECTING;
+	d[1].transport = SILK_TRANSPORT_RDMA;
+	strcpy(d[1].transport_dev, "rxe0");
+	d[1].present |= 1ull << SILK_A_TRANSPORT_DEV;
 	print_devs(cap_open(&c), d, 2);
 	s = cap_close(&c);
 	assert_true(!strncmp(s, "DEVICE", 6));
@@ -178,6 +193,8 @@ static void test_dev_table(void **state)
 	assert_non_null(strstr(s, "[::1]:7400"));
 	assert_non_null(strstr(s, "reconnecting"));
 	assert_non_null(strstr(s, "1 GiB"));
+	assert_non_null(strstr(s, " tcp "));
+	assert_non_null(strstr(s, "rdma/rxe0"));
 	/* Columns line up: SERVER starts at the same offset on every row. */
 	line2 = strchr(s, '\n') + 1;
 	assert_int_equal(strstr(s, "SERVER") - s,
