@@ -27,13 +27,15 @@ void config_defaults(struct silkd_config *c)
 		 CONFIG_DEFAULT_MGMT_SOCKET);
 	c->queue_depth = CONFIG_DEFAULT_QUEUE_DEPTH;
 	c->log_level = LOG_LVL_INFO;
+	c->rdma_max_data = SILK_RDMA_DEFAULT_MAX_DATA;
+	c->rdma_queue_depth_max = CONFIG_DEFAULT_RDMA_DEPTH_MAX;
 }
 
 void config_usage(FILE *out)
 {
 	fprintf(out,
 "Usage: silkd [OPTIONS]\n"
-"Serve Silk volumes over TCP.\n\n"
+"Serve Silk volumes over TCP and RDMA.\n\n"
 "  -c, --config FILE         config file (default " CONFIG_DEFAULT_FILE ")\n"
 "  -l, --listen ADDR:PORT    data listener, repeatable (default 0.0.0.0:%d)\n"
 "  -d, --data-dir DIR        volumes and metadata (default " CONFIG_DEFAULT_DATA_DIR ")\n"
@@ -41,12 +43,21 @@ void config_usage(FILE *out)
 "                            (default " CONFIG_DEFAULT_MGMT_SOCKET ")\n"
 "      --mgmt-listen ADDR:PORT  management TCP listener (default off)\n"
 "  -t, --threads N           worker threads (default: online CPUs)\n"
-"  -q, --queue-depth N       requests in flight per connection (default %d)\n"
+"  -q, --queue-depth N       requests in flight per TCP connection (default %d)\n"
+"      --rdma-listen ADDR:PORT  RDMA (rdma_cm) listener, repeatable;\n"
+"                            'none' for none (the default)\n"
+"      --rdma-max-data BYTES largest RDMA transfer per command, 4K-1M in\n"
+"                            4K steps (default %uK)\n"
+"      --rdma-queue-depth-max N  most commands in flight per RDMA\n"
+"                            connection, 1-%d (default %d)\n"
+"      --rdma-busy-poll on|off  spin on RDMA completions (default off)\n"
 "      --pidfile PATH        write the process id to PATH\n"
 "  -v, --verbose             more logging (repeat for debug)\n"
 "  -h, --help                this text\n"
 "      --version             print the version\n",
-		SILK_DEFAULT_PORT, CONFIG_DEFAULT_QUEUE_DEPTH);
+		SILK_DEFAULT_PORT, CONFIG_DEFAULT_QUEUE_DEPTH,
+		SILK_RDMA_DEFAULT_MAX_DATA >> 10, CONFIG_MAX_QUEUE_DEPTH,
+		CONFIG_DEFAULT_RDMA_DEPTH_MAX);
 }
 
 static int parse_uint(const char *s, long lo, long hi, long *out)
@@ -117,6 +128,84 @@ static int add_listen(struct silkd_config *c, const char *v, char *err,
 	return 0;
 }
 
+static int add_rdma_listen(struct silkd_config *c, const char *v, char *err,
+			   size_t errlen)
+{
+	if (strcmp(v, "none") == 0) {
+		c->nrdma_listen = 0;
+		return 0;
+	}
+	if (check_addr("rdma_listen", v, SILK_DEFAULT_PORT, err, errlen) < 0)
+		return -1;
+	if (c->nrdma_listen >= CONFIG_MAX_LISTEN) {
+		snprintf(err, errlen, "rdma_listen: at most %d addresses",
+			 CONFIG_MAX_LISTEN);
+		return -1;
+	}
+	snprintf(c->rdma_listen[c->nrdma_listen++], CONFIG_ADDR_LEN, "%s", v);
+	return 0;
+}
+
+/* Bytes, optionally with a K or M suffix (powers of 1024). */
+static int parse_bytes(const char *s, unsigned long long max,
+		       unsigned long long *out)
+{
+	unsigned long long v, mult = 1;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		mult = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1024 * 1024, end++;
+	if (*end || v > max / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int set_rdma(struct silkd_config *c, const char *key, const char *value,
+		    char *err, size_t errlen)
+{
+	unsigned long long b;
+	long n;
+
+	if (strcmp(key, "rdma_listen") == 0)
+		return add_rdma_listen(c, value, err, errlen);
+	if (strcmp(key, "rdma_max_data") == 0) {
+		if (parse_bytes(value, SILK_MAX_DATA, &b) < 0 ||
+		    b < CONFIG_RDMA_MIN_DATA || b % CONFIG_RDMA_MIN_DATA) {
+			snprintf(err, errlen,
+				 "rdma_max_data must be 4K to 1M, a multiple of 4096 bytes: '%s'",
+				 value);
+			return -1;
+		}
+		c->rdma_max_data = (uint32_t)b;
+		return 0;
+	}
+	if (strcmp(key, "rdma_busy_poll") == 0) {
+		if (strcmp(value, "on") && strcmp(value, "off")) {
+			snprintf(err, errlen,
+				 "rdma_busy_poll must be on or off: '%s'", value);
+			return -1;
+		}
+		c->rdma_busy_poll = strcmp(value, "on") == 0;
+		return 0;
+	}
+	if (parse_uint(value, 1, CONFIG_MAX_QUEUE_DEPTH, &n) < 0) {
+		snprintf(err, errlen, "%s must be 1 to %d: '%s'", key,
+			 CONFIG_MAX_QUEUE_DEPTH, value);
+		return -1;
+	}
+	c->rdma_queue_depth_max = (unsigned)n;
+	return 0;
+}
+
 int config_set(struct silkd_config *c, const char *key, const char *value,
 	       char *err, size_t errlen)
 {
@@ -124,6 +213,11 @@ int config_set(struct silkd_config *c, const char *key, const char *value,
 
 	if (strcmp(key, "listen") == 0)
 		return add_listen(c, value, err, errlen);
+	if (strcmp(key, "rdma_listen") == 0 ||
+	    strcmp(key, "rdma_max_data") == 0 ||
+	    strcmp(key, "rdma_busy_poll") == 0 ||
+	    strcmp(key, "rdma_queue_depth_max") == 0)
+		return set_rdma(c, key, value, err, errlen);
 	if (strcmp(key, "data_dir") == 0)
 		return set_path(c->data_dir, sizeof(c->data_dir), key, value,
 				false, err, errlen);
@@ -259,6 +353,10 @@ enum {
 	OPT_MGMT_LISTEN,
 	OPT_PIDFILE,
 	OPT_VERSION,
+	OPT_RDMA_LISTEN,
+	OPT_RDMA_MAX_DATA,
+	OPT_RDMA_BUSY_POLL,
+	OPT_RDMA_DEPTH_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -270,6 +368,10 @@ static const struct option long_opts[] = {
 	{ "threads", required_argument, NULL, 't' },
 	{ "queue-depth", required_argument, NULL, 'q' },
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "rdma-listen", required_argument, NULL, OPT_RDMA_LISTEN },
+	{ "rdma-max-data", required_argument, NULL, OPT_RDMA_MAX_DATA },
+	{ "rdma-busy-poll", required_argument, NULL, OPT_RDMA_BUSY_POLL },
+	{ "rdma-queue-depth-max", required_argument, NULL, OPT_RDMA_DEPTH_MAX },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -288,6 +390,10 @@ static const char *opt_key(int opt)
 	case OPT_MGMT_SOCKET: return "mgmt_socket";
 	case OPT_MGMT_LISTEN: return "mgmt_listen";
 	case OPT_PIDFILE: return "pidfile";
+	case OPT_RDMA_LISTEN: return "rdma_listen";
+	case OPT_RDMA_MAX_DATA: return "rdma_max_data";
+	case OPT_RDMA_BUSY_POLL: return "rdma_busy_poll";
+	case OPT_RDMA_DEPTH_MAX: return "rdma_queue_depth_max";
 	default: return NULL;
 	}
 }
@@ -304,7 +410,7 @@ int config_load(struct silkd_config *c, int argc, char **argv, FILE *out,
 		char *err, size_t errlen)
 {
 	const char *file = CONFIG_DEFAULT_FILE;
-	bool file_given = false, listen_given = false;
+	bool file_given = false, listen_given = false, rdma_given = false;
 	int verbose = 0;
 	char why[256];
 	int opt;
@@ -364,6 +470,10 @@ int config_load(struct silkd_config *c, int argc, char **argv, FILE *out,
 		if (opt == 'l' && !listen_given) {
 			c->nlisten = 0;
 			listen_given = true;
+		}
+		if (opt == OPT_RDMA_LISTEN && !rdma_given) {
+			c->nrdma_listen = 0;
+			rdma_given = true;
 		}
 		if (config_set(c, key, optarg, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "--%s: %s", opt_name(opt), why);

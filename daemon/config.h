@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/un.h>
 
@@ -19,6 +20,8 @@
 #define CONFIG_MAX_THREADS 256
 #define CONFIG_MAX_QUEUE_DEPTH 1024
 #define CONFIG_DEFAULT_QUEUE_DEPTH 128
+#define CONFIG_RDMA_MIN_DATA 4096u
+#define CONFIG_DEFAULT_RDMA_DEPTH_MAX 1024
 
 struct silkd_config {
 	char config_file[PATH_MAX];
@@ -31,6 +34,12 @@ struct silkd_config {
 	unsigned queue_depth;			/* in-flight cap per connection */
 	char pidfile[PATH_MAX];			/* "" = none */
 	int log_level;
+	/* RDMA transport (Documentation/protocol.md section 13) */
+	char rdma_listen[CONFIG_MAX_LISTEN][CONFIG_ADDR_LEN];
+	int nrdma_listen;			/* 0 = no RDMA listener */
+	uint32_t rdma_max_data;			/* largest SGL transfer granted */
+	bool rdma_busy_poll;			/* spin on completion queues */
+	unsigned rdma_queue_depth_max;		/* cap on the depth granted */
 };
 
 enum {

@@ -90,7 +90,8 @@ static void fill_node(void *arg, json_object *node)
 		"keepalives", "bytes_read", "bytes_written", "errors",
 		"protocol_errors",
 	};
-	unsigned conns = 0;
+	json_object *rarr = json_object_new_array();
+	unsigned conns = 0, rconns = 0;
 	size_t nvols;
 	struct vol **vols;
 
@@ -98,6 +99,7 @@ static void fill_node(void *arg, json_object *node)
 		struct silk_stats *s = worker_stats(srv->workers[i]);
 
 		conns += worker_nconns(srv->workers[i]);
+		rconns += worker_rdma_nconns(srv->workers[i]);
 		sum[0] += stat_get(&s->reads);
 		sum[1] += stat_get(&s->writes);
 		sum[2] += stat_get(&s->flushes);
@@ -115,6 +117,9 @@ static void fill_node(void *arg, json_object *node)
 	for (int i = 0; i < srv->nlisten; i++)
 		json_object_array_add(arr,
 				      json_object_new_string(srv->listen_name[i]));
+	for (int i = 0; i < rdma_listen_count(srv->rdma); i++)
+		json_object_array_add(rarr, json_object_new_string(
+			rdma_listen_name(srv->rdma, i)));
 	vols = volreg_get_all(&srv->reg, &nvols);
 	volreg_put_all(vols, nvols);
 	json_object_object_add(node, "version",
@@ -125,11 +130,14 @@ static void fill_node(void *arg, json_object *node)
 	json_object_object_add(node, "data_dir",
 			       json_object_new_string(srv->cfg.data_dir));
 	json_object_object_add(node, "listen", arr);
+	json_object_object_add(node, "rdma_listen", rarr);
 	json_object_object_add(node, "threads",
 			       json_object_new_int(srv->nworkers));
 	json_object_object_add(node, "queue_depth",
 			       json_object_new_int((int)srv->cfg.queue_depth));
 	json_object_object_add(node, "connections", json_object_new_int((int)conns));
+	json_object_object_add(node, "rdma_connections",
+			       json_object_new_int((int)rconns));
 	json_object_object_add(node, "volumes",
 			       json_object_new_int((int)nvols));
 	json_object_object_add(node, "stats", st);
@@ -166,7 +174,9 @@ static int start_workers(struct server *srv, char *err, size_t errlen)
 			n = CONFIG_MAX_THREADS;
 	}
 	srv->workers = calloc((size_t)n, sizeof(*srv->workers));
-	if (!srv->workers) {
+	if (srv->cfg.nrdma_listen > 0)
+		srv->rdma_devs = rdma_devs_new();
+	if (!srv->workers || (srv->cfg.nrdma_listen > 0 && !srv->rdma_devs)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -180,6 +190,10 @@ static int start_workers(struct server *srv, char *err, size_t errlen)
 				.features = SILK_FEAT_DDGST | SILK_FEAT_HDGST,
 			},
 			.ring_entries = 256,
+			.rdma_devs = srv->rdma_devs,
+			.rdma_depth_max = srv->cfg.rdma_queue_depth_max,
+			.rdma_max_data = srv->cfg.rdma_max_data,
+			.rdma_busy_poll = srv->cfg.rdma_busy_poll,
 		};
 
 		srv->workers[i] = worker_start(&p, err, errlen);
@@ -188,6 +202,15 @@ static int start_workers(struct server *srv, char *err, size_t errlen)
 		srv->nworkers++;
 	}
 	return 0;
+}
+
+/* The RDMA listener hands each new connection to the next worker. */
+static int rdma_handoff(void *arg, struct rdma_conn *c)
+{
+	struct server *srv = arg;
+	struct worker *w = srv->workers[srv->next_worker++ % (unsigned)srv->nworkers];
+
+	return worker_add_rdma(w, c);
 }
 
 int server_start(struct server *srv, const struct silkd_config *cfg,
@@ -222,6 +245,14 @@ int server_start(struct server *srv, const struct silkd_config *cfg,
 	srv->reg_open = true;
 	if (open_listeners(srv, err, errlen) < 0)
 		goto fail;
+	/* Connect requests are only taken in server_run, once workers exist. */
+	if (cfg->nrdma_listen > 0) {
+		srv->rdma = rdma_listen_start(
+			(const char (*)[CONFIG_ADDR_LEN])cfg->rdma_listen,
+			cfg->nrdma_listen, rdma_handoff, srv, err, errlen);
+		if (!srv->rdma)
+			goto fail;
+	}
 	if (start_workers(srv, err, errlen) < 0)
 		goto fail;
 	mctx.reg = &srv->reg;
@@ -280,6 +311,13 @@ int server_run(struct server *srv)
 		epoll_ctl(ep, EPOLL_CTL_ADD, srv->listen_fd[i], &ev);
 		log_info("listening on %s", srv->listen_name[i]);
 	}
+	if (srv->rdma) {
+		ev.data.fd = rdma_listen_fd(srv->rdma);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+		for (int i = 0; i < rdma_listen_count(srv->rdma); i++)
+			log_info("listening on %s (RDMA)",
+				 rdma_listen_name(srv->rdma, i));
+	}
 	log_info("serving %s with %d worker thread(s)%s%s", srv->cfg.data_dir,
 		 srv->nworkers, srv->mgmt_on && srv->mgmt.sock_path[0] ?
 		 ", management socket " : "", srv->mgmt.sock_path);
@@ -307,7 +345,10 @@ int server_run(struct server *srv)
 				close(ep);
 				return 0;
 			}
-			accept_on(srv, evs[i].data.fd);
+			if (srv->rdma && evs[i].data.fd == rdma_listen_fd(srv->rdma))
+				rdma_listen_on_event(srv->rdma);
+			else
+				accept_on(srv, evs[i].data.fd);
 		}
 	}
 }
@@ -319,6 +360,8 @@ int server_stop(struct server *srv)
 	for (int i = 0; i < srv->nlisten; i++)
 		close(srv->listen_fd[i]);
 	srv->nlisten = 0;
+	rdma_listen_stop(srv->rdma);
+	srv->rdma = NULL;
 	if (srv->mgmt_on)
 		mgmt_stop(&srv->mgmt);
 	srv->mgmt_on = false;
@@ -327,6 +370,8 @@ int server_stop(struct server *srv)
 	free(srv->workers);
 	srv->workers = NULL;
 	srv->nworkers = 0;
+	rdma_devs_free(srv->rdma_devs);
+	srv->rdma_devs = NULL;
 	if (srv->reg_open) {
 		failed = volreg_sync_all(&srv->reg);
 		volreg_close(&srv->reg);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The silkd process: settings, data-directory lock, volume registry,
- * listeners, workers, management API; startup, accept loop and shutdown.
+ * listeners (TCP and RDMA), workers, management API; startup, accept loop
+ * and shutdown.
  */
 #ifndef SILK_DAEMON_SERVER_H
 #define SILK_DAEMON_SERVER_H
@@ -11,6 +12,8 @@
 #include "config.h"
 #include "mgmt.h"
 #include "netaddr.h"
+#include "rdma_dev.h"
+#include "rdma_listen.h"
 #include "volumes.h"
 #include "worker.h"
 
@@ -27,6 +30,8 @@ struct server {
 	int listen_fd[CONFIG_MAX_LISTEN];
 	char listen_name[CONFIG_MAX_LISTEN][NETADDR_STRLEN];
 	int nlisten;
+	struct rdma_listener *rdma;	/* NULL without rdma_listen */
+	struct rdma_devs *rdma_devs;
 	struct mgmt mgmt;
 	bool mgmt_on;
 	int sig_fd;

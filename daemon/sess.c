@@ -14,6 +14,7 @@
 struct sess {
 	struct sess_limits lim;
 	const struct sess_ops *ops;
+	const struct sess_buf_ops *bufs;	/* NULL: malloc'd buffers */
 	void *ctx;
 	struct silk_stats *stats;
 	int state;
@@ -79,8 +80,14 @@ void sess_free(struct sess *s)
 		return;
 	if (s->vol)
 		s->ops->vol_put(s->ctx, s->vol);
-	for (unsigned i = 0; i < s->lim.max_inflight; i++)
-		free(s->slots[i].data);
+	for (unsigned i = 0; i < s->lim.max_inflight; i++) {
+		struct sreq *r = &s->slots[i];
+
+		if (s->bufs && r->data)
+			s->bufs->put(s->ctx, s, r);
+		else
+			free(r->data);
+	}
 	free(s->slots);
 	free(s);
 }
@@ -91,7 +98,13 @@ static void release(struct sess *s, struct sreq *r)
 	s->inflight--;
 	s->bytes -= r->charge;
 	r->charge = 0;
-	if (r->cap > KEEP_BUF) {
+	if (s->bufs) {
+		if (r->data)
+			s->bufs->put(s->ctx, s, r);
+		r->data = NULL;
+		r->xprt = NULL;
+		r->cap = 0;
+	} else if (r->cap > KEEP_BUF) {
 		free(r->data);
 		r->data = NULL;
 		r->cap = 0;
@@ -229,7 +242,13 @@ static int alloc_payload(struct sess *s)
 	}
 	if (s->bytes > 0 && s->bytes + need > s->lim.max_bytes)
 		return 0;
-	if (r->cap < need) {
+	if (s->bufs) {
+		r->data = s->bufs->get(s->ctx, s, r, need);
+		if (!r->data)
+			return fail(s, SILK_V_TOO_BIG, ": no buffer for %u bytes",
+				    need);
+		r->cap = need;
+	} else if (r->cap < need) {
 		void *p = NULL;
 
 		free(r->data);
@@ -374,7 +393,7 @@ static int do_hello(struct sess *s, struct sreq *r)
 	rep.vol_id = v->id;
 	rep.block_size = v->block_size;
 	rep.size = atomic_load(&v->size);
-	rep.max_data = SILK_MAX_DATA;
+	rep.max_data = s->lim.max_data ? s->lim.max_data : SILK_MAX_DATA;
 	rep.epoch = atomic_load(&v->epoch);
 	silk_hello_rep_encode(&rep, r->data);
 	r->rep_len = SILK_HELLO_REP_SIZE;
@@ -638,4 +657,19 @@ void sess_abort(struct sess *s)
 void *sess_ctx(const struct sess *s)
 {
 	return s->ctx;
+}
+
+const struct sess_ops *sess_get_ops(const struct sess *s)
+{
+	return s->ops;
+}
+
+void sess_set_buf_ops(struct sess *s, const struct sess_buf_ops *b)
+{
+	s->bufs = b;
+}
+
+struct sreq *sess_tx_head(const struct sess *s)
+{
+	return s->txh;
 }

@@ -36,6 +36,7 @@ struct sreq {
 	uint32_t rep_len;		/* reply payload bytes */
 	uint8_t rep_hdr[SILK_HDR_SIZE];	/* encoded reply header */
 	struct store_io io;		/* for the server's storage I/O */
+	void *xprt;			/* transport's own (sess_buf_ops), else NULL */
 	struct sreq *next;		/* free list, tx queue, worker queues */
 	bool in_io;			/* submitted, not yet completed */
 	bool busy;			/* slot in use */
@@ -58,10 +59,24 @@ struct sess_ops {
 	int (*submit)(void *ctx, struct sess *s, struct sreq *r);
 };
 
+/*
+ * Optional: the transport provides payload buffers (e.g. registered RDMA
+ * memory) instead of the session allocating them.  get returns need bytes
+ * for r's payload (WRITE data, READ result, HELLO) and may set r->xprt;
+ * NULL fails the connection.  put takes it back when the slot is released
+ * (reply sent, connection gone, session freed); r->data and r->xprt are
+ * still set then.
+ */
+struct sess_buf_ops {
+	void *(*get)(void *ctx, struct sess *s, struct sreq *r, uint32_t need);
+	void (*put)(void *ctx, struct sess *s, struct sreq *r);
+};
+
 struct sess_limits {
 	unsigned max_inflight;	/* requests held at once, >= 1 */
 	uint64_t max_bytes;	/* payload bytes held at once */
 	uint32_t features;	/* SILK_FEAT_* this server grants */
+	uint32_t max_data;	/* max_data in the HELLO reply; 0: SILK_MAX_DATA */
 };
 
 enum sess_state {
@@ -116,5 +131,15 @@ void sess_abort(struct sess *s);
 void *sess_ctx(const struct sess *s);
 /* Stop taking input (shutdown drain): a partial message is dropped. */
 void sess_stop_rx(struct sess *s);
+const struct sess_ops *sess_get_ops(const struct sess *s);
+/* Use the transport's payload buffers; call before the first sess_feed. */
+void sess_set_buf_ops(struct sess *s, const struct sess_buf_ops *b);
+/*
+ * The oldest reply waiting to be sent (NULL if none); the others follow
+ * through r->next.  For transports that send whole replies from the
+ * sreq (rep_hdr, data, rep_len) and call sess_tx_advance with
+ * SILK_HDR_SIZE + rep_len once each is on the wire.
+ */
+struct sreq *sess_tx_head(const struct sess *s);
 
 #endif

@@ -6,10 +6,13 @@ DAEMON_PROTO_SRCS := proto.c
 
 # Everything in silkd except main.c.
 DAEMON_CORE_SRCS := log.c config.c netaddr.c vol.c store.c sess.c meta.c \
-	volumes.c mgmt_ops.c mgmt.c conn.c worker.c server.c
+	volumes.c mgmt_ops.c mgmt.c conn.c rdma_capsule.c rdma_dev.c \
+	rdma_conn.c rdma_worker.c rdma_listen.c worker.c server.c
 
 DAEMON_MAIN_SRCS := main.c
 
-# Libraries silkd needs (besides libc and pthreads).
-DAEMON_LIBS = $(JSON_LIBS) $(URING_LIBS) $(ISAL_LIBS) -lpthread
+# Libraries silkd needs (besides libc and pthreads).  pc_libs: config.mk.
+DAEMON_RDMA_LIBS = $(call pc_libs,librdmacm libibverbs)
+DAEMON_LIBS = $(JSON_LIBS) $(URING_LIBS) $(ISAL_LIBS) $(DAEMON_RDMA_LIBS) \
+	-lpthread
 DAEMON_CFLAGS = $(JSON_CFLAGS)

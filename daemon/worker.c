@@ -15,10 +15,15 @@
 
 #include "conn.h"
 #include "log.h"
+#include "rdma_worker.h"
 
 #define EV_RING ((uint64_t)1)
 #define EV_INBOX ((uint64_t)2)
+#define EV_RDMA ((uint64_t)3)
 #define MAX_EVENTS 64
+/* rdma_busy_poll: how long a worker polls its completion queues before
+ * it sleeps in epoll_wait. */
+#define BUSY_POLL_US 50
 
 struct worker {
 	struct worker_params p;
@@ -43,38 +48,68 @@ struct worker {
 	struct sreq *pend_h, *pend_t;	/* waiting for ring space */
 	bool need_submit;
 
-	struct sess_ops ops;
+	struct sess_ops ops;		/* TCP sessions: ctx = struct conn */
+	struct sess_ops rops;		/* RDMA sessions: ctx = struct rdma_conn */
+	struct rdma_worker *rdma;	/* NULL without rdma_listen */
 	struct silk_stats stats;
 };
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t now_ms(void)
+{
+	return now_us() / 1000u;
 }
 
 /* ---- session callbacks ---- */
 
-static int cb_vol_get(void *ctx, const char *name, struct vol **out)
+static int attach_vol(struct worker *w, const char *peer, const char *name,
+		      struct vol **out)
 {
-	struct conn *c = ctx;
-	struct worker *w = c->owner;
 	int st = volreg_attach(w->p.reg, name, out);
 
 	if (st == SILK_S_OK)
-		log_info("%s attached to volume %s", c->peer, name);
+		log_info("%s attached to volume %s", peer, name);
 	else
-		log_warn("%s: HELLO for volume '%s' refused: %s", c->peer, name,
+		log_warn("%s: HELLO for volume '%s' refused: %s", peer, name,
 			 silk_status_str((unsigned)st));
 	return st;
+}
+
+static int cb_vol_get(void *ctx, const char *name, struct vol **out)
+{
+	struct conn *c = ctx;
+
+	return attach_vol(c->owner, c->peer, name, out);
 }
 
 static void cb_vol_put(void *ctx, struct vol *v)
 {
 	struct conn *c = ctx;
 	struct worker *w = c->owner;
+
+	volreg_detach(w->p.reg, v);
+}
+
+static int cb_rdma_vol_get(void *ctx, const char *name, struct vol **out)
+{
+	struct rdma_conn *c = ctx;
+	char peer[NETADDR_STRLEN + 8];
+
+	snprintf(peer, sizeof(peer), "rdma %s", c->req.peer);
+	return attach_vol(c->env->owner, peer, name, out);
+}
+
+static void cb_rdma_vol_put(void *ctx, struct vol *v)
+{
+	struct rdma_conn *c = ctx;
+	struct worker *w = c->env->owner;
 
 	volreg_detach(w->p.reg, v);
 }
@@ -118,9 +153,8 @@ static void flush_pending(struct worker *w)
 	}
 }
 
-static int cb_submit(void *ctx, struct sess *s, struct sreq *r)
+static int start_io(struct worker *w, struct sess *s, struct sreq *r)
 {
-	struct conn *c = ctx;
 	struct vol *v = sess_vol(s);
 	const struct silk_msg *m = &r->req;
 	bool fua = m->flags & SILK_F_FUA;
@@ -137,8 +171,22 @@ static int cb_submit(void *ctx, struct sess *s, struct sreq *r)
 	default: return SILK_S_NOTSUPP;
 	}
 	store_io_init(&r->io, op, v->fd, r->data, m->offset, m->length, fua);
-	queue_io(c->owner, r);
+	queue_io(w, r);
 	return 0;
+}
+
+static int cb_submit(void *ctx, struct sess *s, struct sreq *r)
+{
+	struct conn *c = ctx;
+
+	return start_io(c->owner, s, r);
+}
+
+static int cb_rdma_submit(void *ctx, struct sess *s, struct sreq *r)
+{
+	struct rdma_conn *c = ctx;
+
+	return start_io(c->env->owner, s, r);
 }
 
 /* ---- connections ---- */
@@ -221,7 +269,7 @@ static void take_inbox(struct worker *w)
 static void on_cqe(struct worker *w, struct sreq *r, int res)
 {
 	struct sess *s = r->sess;
-	struct conn *c = sess_ctx(s);
+	struct conn *c;
 	unsigned status = SILK_S_OK;
 	int rc;
 
@@ -241,6 +289,11 @@ static void on_cqe(struct worker *w, struct sreq *r, int res)
 			 strerror(-rc));
 	}
 	sess_complete(s, r, status);
+	if (sess_get_ops(s) == &w->rops) {
+		rdma_worker_io_done(sess_ctx(s));
+		return;
+	}
+	c = sess_ctx(s);
 	if (c->dead)
 		conn_maybe_free(w, c);
 	else
@@ -320,18 +373,55 @@ static void drain_step(struct worker *w, uint64_t deadline)
 	}
 }
 
+/* Storage completions, submissions and replies after any event. */
+static void after_events(struct worker *w)
+{
+	reap(w);
+	submit(w);
+	flush_dirty(w);
+	if (w->rdma)
+		rdma_worker_flush(w->rdma);
+}
+
+/*
+ * rdma_busy_poll: poll the RDMA completion queues (and the ring) for up to
+ * BUSY_POLL_US before sleeping.  Returns true when work turned up, so the
+ * caller looks at its other events without sleeping and spins again.
+ */
+static bool busy_poll(struct worker *w)
+{
+	uint64_t end;
+
+	if (!w->rdma || !w->p.rdma_busy_poll || !rdma_worker_nconns(w->rdma))
+		return false;
+	end = now_us() + BUSY_POLL_US;
+	do {
+		if (rdma_worker_poll_all(w->rdma) || io_uring_cq_ready(&w->ring)) {
+			after_events(w);
+			return true;
+		}
+	} while (now_us() < end);
+	return false;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct epoll_event evs[MAX_EVENTS];
-	bool draining = false;
+	bool draining = false, busy = false;
 	uint64_t deadline = 0;
 	char name[16];
 
 	snprintf(name, sizeof(name), "silkd-w%d", w->p.id);
 	pthread_setname_np(pthread_self(), name);
 	for (;;) {
-		int n = epoll_wait(w->epfd, evs, MAX_EVENTS, draining ? 50 : 1000);
+		int timeout = draining ? 50 : 1000;
+		bool rdma_ran = false;
+		int n;
+
+		if (busy || (w->rdma && rdma_worker_pending(w->rdma)))
+			timeout = 0;
+		n = epoll_wait(w->epfd, evs, MAX_EVENTS, timeout);
 
 		if (n < 0 && errno != EINTR) {
 			log_err("worker %d: epoll_wait: %s", w->p.id,
@@ -348,27 +438,62 @@ static void *worker_main(void *arg)
 				reap(w);
 			} else if (d == EV_INBOX) {
 				take_inbox(w);
+			} else if (d == EV_RDMA) {
+				rdma_worker_run(w->rdma);
+				rdma_ran = true;
 			} else {
 				on_conn_event(w, evs[i].data.ptr, evs[i].events);
 			}
 		}
-		reap(w);
-		submit(w);
-		flush_dirty(w);
+		if (w->rdma && !rdma_ran && rdma_worker_pending(w->rdma))
+			rdma_worker_run(w->rdma);
+		after_events(w);
+		busy = busy_poll(w);
 		if (atomic_load(&w->stop) && !draining) {
 			draining = true;
 			deadline = now_ms() + (uint64_t)atomic_load(&w->drain_ms);
 			for (struct conn *c = w->conns; c; c = c->next)
 				if (!c->dead)
 					conn_stop_rx(c);
+			if (w->rdma)
+				rdma_worker_stop_rx(w->rdma);
 		}
 		if (draining) {
 			drain_step(w, deadline);
-			if (!w->conns)
+			if (w->rdma)
+				rdma_worker_drain(w->rdma, now_ms() >= deadline);
+			if (!w->conns && (!w->rdma || rdma_worker_empty(w->rdma)))
 				break;
 		}
 	}
 	return NULL;
+}
+
+static int start_rdma(struct worker *w, char *err, size_t errlen)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_RDMA };
+	struct rdma_worker_params rp = {
+		.id = w->p.id,
+		.ops = &w->rops,
+		.limits = {
+			/* the connection's pool bounds its memory */
+			.max_bytes = UINT64_MAX / 2,
+		},
+		.stats = &w->stats,
+		.devs = w->p.rdma_devs,
+		.depth_max = w->p.rdma_depth_max,
+		.max_data = w->p.rdma_max_data,
+		.owner = w,
+	};
+
+	w->rdma = rdma_worker_new(&rp, err, errlen);
+	if (!w->rdma)
+		return -1;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, rdma_worker_fd(w->rdma), &ev) < 0) {
+		snprintf(err, errlen, "worker %d: %s", w->p.id, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 struct worker *worker_start(const struct worker_params *p, char *err,
@@ -388,6 +513,9 @@ struct worker *worker_start(const struct worker_params *p, char *err,
 	w->ops.vol_get = cb_vol_get;
 	w->ops.vol_put = cb_vol_put;
 	w->ops.submit = cb_submit;
+	w->rops.vol_get = cb_rdma_vol_get;
+	w->rops.vol_put = cb_rdma_vol_put;
+	w->rops.submit = cb_rdma_submit;
 	pthread_mutex_init(&w->inbox_lock, NULL);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->ring_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -415,6 +543,8 @@ struct worker *worker_start(const struct worker_params *p, char *err,
 	ev.data.u64 = EV_INBOX;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->inbox_efd, &ev) < 0)
 		goto fail_errno;
+	if (p->rdma_devs && start_rdma(w, err, errlen) < 0)
+		goto fail;
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 		snprintf(err, errlen, "worker %d: cannot create thread", p->id);
 		goto fail;
@@ -423,6 +553,7 @@ struct worker *worker_start(const struct worker_params *p, char *err,
 fail_errno:
 	snprintf(err, errlen, "worker %d: %s", p->id, strerror(errno));
 fail:
+	rdma_worker_free(w->rdma);
 	if (w->ring_ok)
 		io_uring_queue_exit(&w->ring);
 	if (w->epfd >= 0)
@@ -472,6 +603,7 @@ void worker_stop(struct worker *w, int drain_ms)
 		close(w->inbox[i]);
 	free(w->inbox);
 	io_uring_queue_exit(&w->ring);
+	rdma_worker_free(w->rdma);
 	close(w->epfd);
 	close(w->ring_efd);
 	close(w->inbox_efd);
@@ -479,9 +611,19 @@ void worker_stop(struct worker *w, int drain_ms)
 	free(w);
 }
 
+int worker_add_rdma(struct worker *w, struct rdma_conn *c)
+{
+	return w->rdma ? rdma_worker_adopt(w->rdma, c) : -1;
+}
+
 unsigned worker_nconns(struct worker *w)
 {
-	return atomic_load(&w->nconns);
+	return atomic_load(&w->nconns) + worker_rdma_nconns(w);
+}
+
+unsigned worker_rdma_nconns(struct worker *w)
+{
+	return w->rdma ? rdma_worker_nconns(w->rdma) : 0;
 }
 
 struct silk_stats *worker_stats(struct worker *w)

@@ -10,31 +10,43 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "rdma_dev.h"
 #include "sess.h"
 #include "stats.h"
 #include "volumes.h"
 
 struct worker;
+struct rdma_conn;
 
 struct worker_params {
 	int id;
 	struct volreg *reg;
 	struct sess_limits limits;
 	unsigned ring_entries;
+	/* RDMA connections (rdma_listen configured): devs != NULL */
+	struct rdma_devs *rdma_devs;
+	unsigned rdma_depth_max;
+	uint32_t rdma_max_data;
+	bool rdma_busy_poll;
 };
 
 struct worker *worker_start(const struct worker_params *p, char *err,
 			    size_t errlen);
 /* Hand over an accepted, non-blocking socket.  Returns 0 or -1. */
 int worker_add_conn(struct worker *w, int fd);
+/* Hand over an RDMA connection request (any thread).  Returns 0 or -1. */
+int worker_add_rdma(struct worker *w, struct rdma_conn *c);
 /*
  * Stop: no new requests are read; in-flight requests complete and their
  * replies are sent (for at most drain_ms), then connections close and the
  * thread exits.  Frees w.
  */
 void worker_stop(struct worker *w, int drain_ms);
+/* TCP and RDMA connections. */
 unsigned worker_nconns(struct worker *w);
+unsigned worker_rdma_nconns(struct worker *w);
 struct silk_stats *worker_stats(struct worker *w);
 
 #endif

@@ -17,6 +17,9 @@ packages=(
 	libnl-3-dev libnl-genl-3-dev libjson-c-dev libisal-dev liblz4-dev
 	liburing-dev libcurl4-openssl-dev libcmocka-dev librdmacm-dev
 	libibverbs-dev rdma-core
+	# silkd's RDMA listener: the userspace verbs drivers (rxe in the VM);
+	# only recommended by libibverbs1, so not pulled in by apt here
+	ibverbs-providers
 	# kernel checks and KUnit (UML build from the Debian kernel source)
 	sparse linux-source-6.1 python3 xz-utils
 	# the test VM: Debian's 6.1 kernel (gives /lib/modules/<ver>), QEMU,
