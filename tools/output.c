@@ -320,13 +320,37 @@ void print_volume(FILE *f, json_object *vol)
 	fprintf(f, "epoch:       %s\n", buf);
 }
 
+/* "label a, b" from an array of strings at key; "-" when absent or empty. */
+static void print_addr_list(FILE *f, const char *label, json_object *node,
+			    const char *key)
+{
+	json_object *a;
+	size_t i;
+
+	fputs(label, f);
+	if (!json_object_object_get_ex(node, key, &a) ||
+	    !json_object_is_type(a, json_type_array) ||
+	    json_object_array_length(a) == 0) {
+		fputs("-\n", f);
+		return;
+	}
+	for (i = 0; i < json_object_array_length(a); i++) {
+		json_object *l = json_object_array_get_idx(a, i);
+
+		fprintf(f, "%s%s", i ? ", " : "",
+			json_object_is_type(l, json_type_string) ?
+			json_object_get_string(l) : "?");
+	}
+	fputc('\n', f);
+}
+
 void print_node(FILE *f, json_object *node)
 {
 	static const char *const stat_keys[] = {
 		"reads", "writes", "flushes", "discards", "write_zeroes",
 		"bytes_read", "bytes_written", "errors", "protocol_errors",
 	};
-	json_object *listen, *stats;
+	json_object *stats;
 	char buf[64];
 	const char *s;
 	size_t i;
@@ -337,25 +361,19 @@ void print_node(FILE *f, json_object *node)
 	fprintf(f, "uptime:      %s s\n", buf);
 	s = jstr(node, "data_dir");
 	fprintf(f, "data dir:    %s\n", s ? s : "-");
-	fprintf(f, "listen:      ");
-	if (json_object_object_get_ex(node, "listen", &listen) &&
-	    json_object_is_type(listen, json_type_array) &&
-	    json_object_array_length(listen) > 0) {
-		for (i = 0; i < json_object_array_length(listen); i++) {
-			json_object *l = json_object_array_get_idx(listen, i);
-
-			fprintf(f, "%s%s", i ? ", " : "",
-				json_object_is_type(l, json_type_string) ?
-				json_object_get_string(l) : "?");
-		}
-		fputc('\n', f);
-	} else {
-		fprintf(f, "-\n");
-	}
+	print_addr_list(f, "listen:      ", node, "listen");
+	/* Older silkd versions do not report RDMA listeners. */
+	if (json_object_object_get_ex(node, "rdma_listen", NULL))
+		print_addr_list(f, "rdma listen: ", node, "rdma_listen");
 	jint_str(node, "threads", buf, sizeof(buf));
 	fprintf(f, "threads:     %s\n", buf);
 	jint_str(node, "connections", buf, sizeof(buf));
-	fprintf(f, "connections: %s\n", buf);
+	fprintf(f, "connections: %s", buf);
+	if (json_object_object_get_ex(node, "rdma_connections", NULL)) {
+		jint_str(node, "rdma_connections", buf, sizeof(buf));
+		fprintf(f, " (rdma %s)", buf);
+	}
+	fputc('\n', f);
 	jint_str(node, "volumes", buf, sizeof(buf));
 	fprintf(f, "volumes:     %s\n", buf);
 	if (json_object_object_get_ex(node, "stats", &stats) &&
