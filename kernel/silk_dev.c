@@ -33,6 +33,104 @@ static const char * const silk_state_names[] = {
 	[SILK_STATE_DELETING]		= "deleting",
 };
 
+/* ---- transports ---------------------------------------------------------- */
+
+/* Registered transports by enum silk_transport; the TCP one is built in. */
+static const struct silk_transport_ops *silk_transports[SILK_TRANSPORT_RDMA + 1];
+static DEFINE_MUTEX(silk_transports_mutex);
+
+/**
+ * silk_transport_register() - make a transport available to DEV_ADD
+ * @ops: the transport; @ops->owner is pinned by every device using it
+ *
+ * Return: 0, -EINVAL for an unknown transport id, -EBUSY if one with that
+ * id is registered already.
+ */
+int silk_transport_register(const struct silk_transport_ops *ops)
+{
+	int ret = 0;
+
+	if (!ops->id || ops->id >= ARRAY_SIZE(silk_transports))
+		return -EINVAL;
+	mutex_lock(&silk_transports_mutex);
+	if (silk_transports[ops->id])
+		ret = -EBUSY;
+	else
+		silk_transports[ops->id] = ops;
+	mutex_unlock(&silk_transports_mutex);
+	if (!ret)
+		pr_info("silk: %s transport registered\n", ops->name);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(silk_transport_register);
+
+/**
+ * silk_transport_unregister() - withdraw a transport
+ * @ops: a registered transport
+ *
+ * Devices pin the owner module, so none uses @ops when its module goes.
+ */
+void silk_transport_unregister(const struct silk_transport_ops *ops)
+{
+	mutex_lock(&silk_transports_mutex);
+	if (ops->id < ARRAY_SIZE(silk_transports) &&
+	    silk_transports[ops->id] == ops)
+		silk_transports[ops->id] = NULL;
+	mutex_unlock(&silk_transports_mutex);
+}
+EXPORT_SYMBOL_GPL(silk_transport_unregister);
+
+/* The transport with @id, its module pinned; NULL if not registered. */
+static const struct silk_transport_ops *silk_transport_get(u8 id)
+{
+	const struct silk_transport_ops *ops = NULL;
+
+	mutex_lock(&silk_transports_mutex);
+	if (id < ARRAY_SIZE(silk_transports))
+		ops = silk_transports[id];
+	/* silk.ko itself is not pinned: rmmod silk removes its devices. */
+	if (ops && ops->owner != THIS_MODULE && !try_module_get(ops->owner))
+		ops = NULL;
+	mutex_unlock(&silk_transports_mutex);
+	return ops;
+}
+
+static void silk_transport_put(const struct silk_transport_ops *ops)
+{
+	if (ops->owner != THIS_MODULE)
+		module_put(ops->owner);
+}
+
+/*
+ * The transport for a DEV_ADD.  RDMA lives in silk_rdma.ko: ask for it
+ * once (modprobe through the "silk-transport-rdma" alias).
+ */
+static const struct silk_transport_ops *silk_transport_find(u8 id)
+{
+	const struct silk_transport_ops *ops = silk_transport_get(id);
+
+	if (!ops && id == SILK_TRANSPORT_RDMA) {
+		request_module("silk-transport-rdma");
+		ops = silk_transport_get(id);
+	}
+	return ops;
+}
+
+/**
+ * silk_dev_transport_dev() - name of the device the transport uses
+ * @dev: the device
+ * @buf: gets the name, NUL-terminated
+ * @len: size of @buf
+ *
+ * Return: true if there is one (RDMA, connected), false otherwise.
+ */
+bool silk_dev_transport_dev(struct silk_dev *dev, char *buf, size_t len)
+{
+	if (!dev->ops->transport_dev || !dev->transport)
+		return false;
+	return dev->ops->transport_dev(dev, buf, len);
+}
+
 const char *silk_state_name(enum silk_dev_state state)
 {
 	if (state < ARRAY_SIZE(silk_state_names) && silk_state_names[state])
@@ -119,6 +217,7 @@ void silk_dev_conn_error(struct silk_dev *dev)
 	}
 	spin_unlock_irqrestore(&dev->state_lock, flags);
 }
+EXPORT_SYMBOL_GPL(silk_dev_conn_error);
 
 /* ---- requests ---------------------------------------------------------- */
 
@@ -149,6 +248,7 @@ struct request *silk_cmd_find(struct silk_dev *dev, unsigned int qid,
 		return NULL;
 	return rq;
 }
+EXPORT_SYMBOL_GPL(silk_cmd_find);
 
 /**
  * silk_cmd_complete() - complete a request with the server's status
@@ -172,6 +272,7 @@ void silk_cmd_complete(struct request *rq, u16 status)
 	}
 	blk_mq_complete_request(rq);
 }
+EXPORT_SYMBOL_GPL(silk_cmd_complete);
 
 /* blk-mq .complete: runs once per completion, possibly in hard irq. */
 static void silk_complete_rq(struct request *rq)
@@ -258,8 +359,20 @@ static blk_status_t silk_queue_rq(struct blk_mq_hw_ctx *hctx,
 		/* Teardown may have cancelled it meanwhile: then it is done. */
 		if (!test_and_clear_bit(SILK_CMD_INFLIGHT, &cmd->flags))
 			return BLK_STS_OK;
-		return state == SILK_STATE_DELETING ? BLK_STS_IOERR :
-						      BLK_STS_RESOURCE;
+		switch (ret) {
+		case -ENOMEM:
+		case -EAGAIN:
+		case -EBUSY:
+			/* A shortage in the transport: try again soon. */
+			return BLK_STS_RESOURCE;
+		case -ENOTCONN:
+			return state == SILK_STATE_DELETING ? BLK_STS_IOERR :
+							      BLK_STS_RESOURCE;
+		default:
+			pr_warn_ratelimited("%s: transport refused request tag %d: %d\n",
+					    dev->disk_name, rq->tag, ret);
+			return BLK_STS_IOERR;
+		}
 	}
 	return BLK_STS_OK;
 }
@@ -553,6 +666,8 @@ static void silk_dev_free(struct silk_dev *dev)
 		blk_mq_free_tag_set(&dev->tag_set);
 	if (dev->transport)
 		dev->ops->free_queues(dev);
+	if (dev->ops)
+		silk_transport_put(dev->ops);
 	if (dev->index >= 0)
 		ida_free(&silk_index_ida, dev->index);
 	if (dev->net)
@@ -571,6 +686,14 @@ static void silk_dev_set_limits(struct silk_dev *dev)
 	blk_queue_max_hw_sectors(q, dev->geo.max_data >> SECTOR_SHIFT);
 	blk_queue_max_segments(q, USHRT_MAX);
 	blk_queue_max_segment_size(q, UINT_MAX);
+	if (dev->ops->virt_boundary_mask) {
+		unsigned long mask = dev->ops->virt_boundary_mask;
+
+		/* No gaps: a request spans at most max_data / boundary + 1. */
+		blk_queue_virt_boundary(q, mask);
+		blk_queue_max_segments(q, min_t(u32, USHRT_MAX,
+						dev->geo.max_data / (mask + 1) + 1));
+	}
 	blk_queue_write_cache(q, true, true);
 	blk_queue_max_discard_sectors(q, SILK_MAX_ZERO_BYTES >> SECTOR_SHIFT);
 	q->limits.discard_granularity = max(bs, dev->vol_block_size);
@@ -580,19 +703,23 @@ static void silk_dev_set_limits(struct silk_dev *dev)
 	blk_queue_flag_clear(QUEUE_FLAG_ADD_RANDOM, q);
 }
 
+/* Takes over the reference to @ops, also on failure. */
 static int silk_dev_alloc(struct net *net, const struct silk_dev_config *cfg,
+			  const struct silk_transport_ops *ops,
 			  struct silk_dev **out)
 {
 	struct silk_dev *dev;
 	int ret;
 
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
-	if (!dev)
+	if (!dev) {
+		silk_transport_put(ops);
 		return -ENOMEM;
+	}
 	dev->index = -1;
 	dev->cfg = *cfg;
 	dev->net = get_net(net);
-	dev->ops = &silk_tcp_ops;
+	dev->ops = ops;
 	dev->nr_queues = min3(cfg->nr_queues, num_online_cpus(),
 			      max(silk_params.max_queues, 1u));
 	dev->nr_queues = max(dev->nr_queues, 1u);
@@ -714,11 +841,20 @@ static void silk_dev_destroy(struct silk_dev *dev)
 int silk_dev_add(struct net *net, const struct silk_dev_config *cfg,
 		 struct silk_dev **out, struct netlink_ext_ack *extack)
 {
+	const struct silk_transport_ops *ops;
 	struct silk_hello_info info;
 	struct silk_dev *dev = NULL;
 	int ret;
 
-	ret = silk_dev_alloc(net, cfg, &dev);
+	ops = silk_transport_find(cfg->transport);
+	if (!ops) {
+		if (cfg->transport == SILK_TRANSPORT_RDMA)
+			NL_SET_ERR_MSG(extack, "RDMA transport not loaded (modprobe silk_rdma)");
+		else
+			NL_SET_ERR_MSG(extack, "transport not available");
+		return -EPROTONOSUPPORT;
+	}
+	ret = silk_dev_alloc(net, cfg, ops, &dev);
 	if (ret) {
 		NL_SET_ERR_MSG(extack, "cannot allocate the device");
 		goto fail;
@@ -739,6 +875,9 @@ int silk_dev_add(struct net *net, const struct silk_dev_config *cfg,
 			break;
 		case -ECONNREFUSED:
 			NL_SET_ERR_MSG(extack, "connection refused by the server");
+			break;
+		case -ENODEV:
+			NL_SET_ERR_MSG(extack, "no RDMA device reaches the server address");
 			break;
 		default:
 			NL_SET_ERR_MSG(extack, "cannot connect to the server (see dmesg)");

@@ -3,8 +3,9 @@
  * Silk core: devices, blk-mq, state machine and the interface between the
  * core and its transports.
  *
- * A transport (TCP today, RDMA later) implements struct silk_transport_ops
- * and never touches blk-mq queue state: the core builds every message
+ * A transport (TCP built in, RDMA in silk_rdma.ko) implements struct
+ * silk_transport_ops, registers it with silk_transport_register() and
+ * never touches blk-mq queue state: the core builds every message
  * header in struct silk_pdu before handing the request over, the
  * transport moves bytes and reports replies (silk_cmd_find(),
  * silk_cmd_complete()) and connection failures (silk_dev_conn_error()).
@@ -13,6 +14,7 @@
 #define _SILK_DEV_H
 
 #include <linux/blk-mq.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/ratelimit.h>
 #include <linux/spinlock.h>
@@ -26,24 +28,37 @@ struct silk_dev;
 
 /**
  * struct silk_transport_ops - what a transport provides to the core
- * @name: short name shown in sysfs ("tcp")
+ * @name: short name shown in sysfs ("tcp", "rdma")
  * @id: enum silk_transport value
+ * @owner: module providing the ops; a device pins it while it uses them
  * @cmd_size: bytes of per-request private data (see silk_pdu_priv())
+ * @virt_boundary_mask: if not 0, every segment of a request but the first
+ *	starts and every segment but the last ends on this boundary (mask),
+ *	as memory registration needs; 0: any layout
  * @alloc_queues: allocate state for dev->nr_queues queues (unconnected)
  * @free_queues: free it; every queue is stopped already
  * @connect_queue: connect queue @qid and run the HELLO exchange; may
- *	sleep; fills @info from the server's reply
+ *	sleep; fills @info from the server's reply (info->max_data already
+ *	capped to what the transport can move in one request)
  * @stop_queue: disconnect queue @qid; on return the transport no longer
  *	touches any request of that queue (they stay in flight for the
- *	core to requeue or fail); safe on a queue that is not connected
+ *	core to requeue or fail); safe on a queue that is not connected,
+ *	and on one stopped already
  * @queue_ready: true while queue @qid can take requests
  * @queue_rq: take a started request whose header is built; must not
- *	sleep; returns -ENOTCONN if the queue cannot take it
+ *	sleep; returns 0, -ENOTCONN if the queue cannot take it, -ENOMEM,
+ *	-EAGAIN or -EBUSY for a shortage that goes away (blk-mq retries
+ *	later), any other error fails the request
+ * @transport_dev: optional; copy the name of the device the transport
+ *	uses (e.g. an RDMA device) into @buf; false when there is none
+ *	(any process context, must not sleep for long)
  */
 struct silk_transport_ops {
 	const char	*name;
 	u8		id;
+	struct module	*owner;
 	unsigned int	cmd_size;
+	unsigned long	virt_boundary_mask;
 	int		(*alloc_queues)(struct silk_dev *dev);
 	void		(*free_queues)(struct silk_dev *dev);
 	int		(*connect_queue)(struct silk_dev *dev, unsigned int qid,
@@ -52,6 +67,8 @@ struct silk_transport_ops {
 	bool		(*queue_ready)(struct silk_dev *dev, unsigned int qid);
 	int		(*queue_rq)(struct silk_dev *dev, unsigned int qid,
 				    struct request *rq, bool last);
+	bool		(*transport_dev)(struct silk_dev *dev, char *buf,
+					 size_t len);
 };
 
 /* Module-wide tunables (module parameters), read when a device is added. */
@@ -155,7 +172,13 @@ static inline void silk_dev_mark_proven(struct silk_dev *dev)
 		WRITE_ONCE(dev->proven, true);
 }
 
+/* Longest name a transport reports for its device, NUL included. */
+#define SILK_TRANSPORT_DEV_MAX	64
+
 /* silk_dev.c */
+int silk_transport_register(const struct silk_transport_ops *ops);
+void silk_transport_unregister(const struct silk_transport_ops *ops);
+bool silk_dev_transport_dev(struct silk_dev *dev, char *buf, size_t len);
 int silk_dev_add(struct net *net, const struct silk_dev_config *cfg,
 		 struct silk_dev **out, struct netlink_ext_ack *extack);
 int silk_dev_remove_index(u32 index);

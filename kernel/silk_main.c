@@ -18,6 +18,7 @@ struct silk_params silk_params = {
 	.reconnect_delay_max_ms	= 5000,
 	.max_retries		= 5,
 };
+EXPORT_SYMBOL_GPL(silk_params);
 
 module_param_named(max_queues, silk_params.max_queues, uint, 0444);
 MODULE_PARM_DESC(max_queues,
@@ -37,7 +38,7 @@ MODULE_PARM_DESC(keepalive_ms,
 module_param_named(connect_timeout_ms, silk_params.connect_timeout_ms, uint,
 		   0444);
 MODULE_PARM_DESC(connect_timeout_ms,
-		 "Timeout in ms for TCP connect and the HELLO exchange (default 5000)");
+		 "Timeout in ms for connecting (TCP connect, or each rdma_cm step) and for the HELLO exchange (default 5000)");
 module_param_named(reconnect_delay_max_ms, silk_params.reconnect_delay_max_ms,
 		   uint, 0444);
 MODULE_PARM_DESC(reconnect_delay_max_ms,
@@ -47,7 +48,20 @@ MODULE_PARM_DESC(max_retries,
 		 "Times a request is retried after a timeout or a busy/stale reply before it fails (default 5)");
 
 struct workqueue_struct *silk_io_wq;
+EXPORT_SYMBOL_GPL(silk_io_wq);
 struct workqueue_struct *silk_ctrl_wq;
+
+/*
+ * The pure wire helpers of silk_wire.c, for transport modules
+ * (silk_rdma.ko).  Exported here so that silk_wire.c stays free of
+ * module glue: the KUnit suites compile it on its own.
+ */
+EXPORT_SYMBOL_GPL(silk_hdr_build_keepalive);
+EXPORT_SYMBOL_GPL(silk_reply_parse);
+EXPORT_SYMBOL_GPL(silk_reply_check);
+EXPORT_SYMBOL_GPL(silk_status_to_errno);
+EXPORT_SYMBOL_GPL(silk_hello_build);
+EXPORT_SYMBOL_GPL(silk_hello_rep_parse);
 
 /* Bring parameters given at load time into their valid ranges. */
 static void silk_params_sanitize(void)
@@ -83,13 +97,18 @@ static int __init silk_init(void)
 	ret = silk_dev_init();
 	if (ret)
 		goto out_ctrl_wq;
-	ret = silk_netlink_init();
+	ret = silk_transport_register(&silk_tcp_ops);
 	if (ret)
 		goto out_dev;
+	ret = silk_netlink_init();
+	if (ret)
+		goto out_tcp;
 	pr_info("silk: loaded (protocol %u-%u)\n", SILK_PROTO_VERSION_MIN,
 		SILK_PROTO_VERSION_MAX);
 	return 0;
 
+out_tcp:
+	silk_transport_unregister(&silk_tcp_ops);
 out_dev:
 	silk_dev_exit();
 out_ctrl_wq:
@@ -107,6 +126,7 @@ static void __exit silk_exit(void)
 	silk_dev_remove_all();
 	silk_netlink_exit();
 	silk_dev_remove_all();
+	silk_transport_unregister(&silk_tcp_ops);
 	silk_dev_exit();
 	destroy_workqueue(silk_ctrl_wq);
 	destroy_workqueue(silk_io_wq);
@@ -117,6 +137,6 @@ module_init(silk_init);
 module_exit(silk_exit);
 
 MODULE_AUTHOR("Silk developers");
-MODULE_DESCRIPTION("Silk block device over the Silk wire protocol (TCP)");
+MODULE_DESCRIPTION("Silk block device over the Silk wire protocol (TCP built in; RDMA: silk_rdma)");
 MODULE_LICENSE("GPL");
 MODULE_SOFTDEP("pre: crc32c");

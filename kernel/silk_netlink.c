@@ -22,6 +22,7 @@ static const struct genl_multicast_group silk_nl_mcgrps[] = {
 static int silk_nl_fill_dev(struct sk_buff *skb, struct silk_dev *dev,
 			    u32 portid, u32 seq, int flags, u8 cmd)
 {
+	char tdev[SILK_TRANSPORT_DEV_MAX];
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &silk_nl_family, flags, cmd);
@@ -47,7 +48,9 @@ static int silk_nl_fill_dev(struct sk_buff *skb, struct silk_dev *dev,
 	    nla_put_u32(skb, SILK_A_VOL_ID, dev->vol_id) ||
 	    nla_put_u32(skb, SILK_A_RECONNECTS, READ_ONCE(dev->reconnects)) ||
 	    nla_put_u64_64bit(skb, SILK_A_IO_ERRORS,
-			      atomic64_read(&dev->io_errors), SILK_A_PAD)) {
+			      atomic64_read(&dev->io_errors), SILK_A_PAD) ||
+	    (silk_dev_transport_dev(dev, tdev, sizeof(tdev)) &&
+	     nla_put_string(skb, SILK_A_TRANSPORT_DEV, tdev))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -113,8 +113,8 @@ static bool silk_addr_literal_ok(const char *s)
  * @cfg: result
  * @extack: gets a message (and the offending attribute) on rejection
  *
- * Return: 0, -EINVAL for a missing or bad attribute, -EOPNOTSUPP for a
- * transport this module does not provide.
+ * Return: 0, or -EINVAL for a missing or bad attribute (or digests asked
+ * for over RDMA).
  */
 int silk_nl_parse_add(struct net *net, struct nlattr **tb,
 		      const struct silk_dev_defaults *def,
@@ -149,13 +149,9 @@ int silk_nl_parse_add(struct net *net, struct nlattr **tb,
 		return -EINVAL;
 	}
 
+	/* The policy allows TCP and RDMA; silk_dev_add() finds the module. */
 	cfg->transport = tb[SILK_A_TRANSPORT] ?
 			 nla_get_u8(tb[SILK_A_TRANSPORT]) : SILK_TRANSPORT_TCP;
-	if (cfg->transport != SILK_TRANSPORT_TCP) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[SILK_A_TRANSPORT],
-				    "only the TCP transport is available");
-		return -EOPNOTSUPP;
-	}
 
 	cfg->nr_queues = tb[SILK_A_NR_QUEUES] ?
 			 nla_get_u32(tb[SILK_A_NR_QUEUES]) : def->nr_queues;
@@ -177,6 +173,12 @@ int silk_nl_parse_add(struct net *net, struct nlattr **tb,
 			       nla_get_u32(tb[SILK_A_LOSS_TIMEOUT]) :
 			       def->loss_timeout_ms;
 	cfg->digest = nla_get_flag(tb[SILK_A_DIGEST]);
+	if (cfg->digest && cfg->transport == SILK_TRANSPORT_RDMA) {
+		/* Protocol section 13.1: the link's own CRC covers RDMA. */
+		NL_SET_ERR_MSG_ATTR(extack, tb[SILK_A_DIGEST],
+				    "data digests are not used with the RDMA transport");
+		return -EINVAL;
+	}
 	cfg->epoch = tb[SILK_A_EPOCH] ? nla_get_u64(tb[SILK_A_EPOCH]) : 0;
 	return 0;
 }

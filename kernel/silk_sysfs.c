@@ -52,6 +52,18 @@ static ssize_t server_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(server);
 
+static ssize_t transport_dev_show(struct device *d,
+				  struct device_attribute *attr, char *buf)
+{
+	struct silk_dev *dev = silk_sysfs_dev(d);
+	char name[SILK_TRANSPORT_DEV_MAX];
+
+	if (!silk_dev_transport_dev(dev, name, sizeof(name)))
+		return sysfs_emit(buf, "-\n");
+	return sysfs_emit(buf, "%s\n", name);
+}
+static DEVICE_ATTR_RO(transport_dev);
+
 static struct attribute *silk_disk_attrs[] = {
 	&dev_attr_index.attr,
 	&dev_attr_volume.attr,
@@ -59,6 +71,7 @@ static struct attribute *silk_disk_attrs[] = {
 	&dev_attr_addr.attr,
 	&dev_attr_port.attr,
 	&dev_attr_transport.attr,
+	&dev_attr_transport_dev.attr,
 	&dev_attr_state.attr,
 	&dev_attr_vol_id.attr,
 	&dev_attr_epoch.attr,

@@ -812,6 +812,7 @@ static void silk_tcp_free_queues(struct silk_dev *dev)
 const struct silk_transport_ops silk_tcp_ops = {
 	.name		= "tcp",
 	.id		= SILK_TRANSPORT_TCP,
+	.owner		= THIS_MODULE,
 	.cmd_size	= sizeof(struct silk_tcp_req),
 	.alloc_queues	= silk_tcp_alloc_queues,
 	.free_queues	= silk_tcp_free_queues,

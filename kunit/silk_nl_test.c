@@ -307,11 +307,23 @@ static void silk_nl_add_ranges(struct kunit *test)
 	silk_put_u8(&b, SILK_A_TRANSPORT, 3);
 	silk_expect_policy_reject(test, &b, "transport 3");
 
-	/* RDMA is a valid value this module does not provide (yet). */
+	/* Both transports pass; silk_dev_add() finds the module later. */
 	silk_base(&b);
 	silk_put_u8(&b, SILK_A_TRANSPORT, SILK_TRANSPORT_RDMA);
+	KUNIT_EXPECT_EQ(test, silk_try_add(test, &b, &cfg, &policy_ok), 0);
+	KUNIT_EXPECT_TRUE(test, policy_ok);
+	KUNIT_EXPECT_EQ(test, cfg.transport, SILK_TRANSPORT_RDMA);
+	silk_base(&b);
+	silk_put_u8(&b, SILK_A_TRANSPORT, SILK_TRANSPORT_TCP);
+	KUNIT_EXPECT_EQ(test, silk_try_add(test, &b, &cfg, &policy_ok), 0);
+	KUNIT_EXPECT_EQ(test, cfg.transport, SILK_TRANSPORT_TCP);
+
+	/* RDMA has no digests (the link's CRC covers it): refused. */
+	silk_base(&b);
+	silk_put_u8(&b, SILK_A_TRANSPORT, SILK_TRANSPORT_RDMA);
+	silk_put(&b, SILK_A_DIGEST, NULL, 0);
 	KUNIT_EXPECT_EQ(test, silk_try_add(test, &b, &cfg, &policy_ok),
-			-EOPNOTSUPP);
+			-EINVAL);
 	KUNIT_EXPECT_TRUE(test, policy_ok);
 #undef SILK_REJECT_U32
 #undef SILK_ACCEPT_U32
@@ -353,6 +365,9 @@ static void silk_nl_add_foreign_attrs(struct kunit *test)
 	silk_base(&b);
 	silk_put_u32(&b, SILK_A_INDEX, 0);
 	silk_expect_policy_reject(test, &b, "SILK_A_INDEX in DEV_ADD");
+	silk_base(&b);
+	silk_put_str(&b, SILK_A_TRANSPORT_DEV, "rxe0");
+	silk_expect_policy_reject(test, &b, "SILK_A_TRANSPORT_DEV in DEV_ADD");
 	silk_base(&b);
 	silk_put_u32(&b, SILK_A_MAX + 1, 0);
 	silk_expect_policy_reject(test, &b, "attribute above SILK_A_MAX");

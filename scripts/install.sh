@@ -87,7 +87,8 @@ if [ $mode = uninstall ]; then
 			rm -rf "/usr/src/silk-$version"
 			say "removed silk/$version from DKMS"
 		fi
-		for f in "$DESTDIR"/lib/modules/*/extra/silk.ko* "$DESTDIR"/lib/modules/*/updates/silk.ko*; do
+		for f in "$DESTDIR"/lib/modules/*/extra/silk.ko* "$DESTDIR"/lib/modules/*/updates/silk.ko* \
+			"$DESTDIR"/lib/modules/*/extra/silk_rdma.ko* "$DESTDIR"/lib/modules/*/updates/silk_rdma.ko*; do
 			[ -e "$f" ] || continue
 			rm -f "$f"
 			say "removed $f"
