@@ -378,6 +378,15 @@ static void after_events(struct worker *w)
 {
 	reap(w);
 	submit(w);
+	/*
+	 * I/O that completed inside the submit (page-cache hits, RAM disks
+	 * with O_DIRECT) is answered now instead of after another trip
+	 * through epoll_wait and the ring's eventfd.
+	 */
+	if (io_uring_cq_ready(&w->ring)) {
+		reap(w);
+		submit(w);
+	}
 	flush_dirty(w);
 	if (w->rdma)
 		rdma_worker_flush(w->rdma);

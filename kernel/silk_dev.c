@@ -757,6 +757,8 @@ static int silk_dev_alloc(struct net *net, const struct silk_dev_config *cfg,
 	dev->tag_set.numa_node = NUMA_NO_NODE;
 	dev->tag_set.cmd_size = sizeof(struct silk_pdu) + dev->ops->cmd_size;
 	dev->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
+	if (dev->ops->blocking)
+		dev->tag_set.flags |= BLK_MQ_F_BLOCKING;
 	dev->tag_set.timeout = dev->io_timeout;
 	dev->tag_set.driver_data = dev;
 	ret = blk_mq_alloc_tag_set(&dev->tag_set);

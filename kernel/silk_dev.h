@@ -45,8 +45,10 @@ struct silk_dev;
  *	core to requeue or fail); safe on a queue that is not connected,
  *	and on one stopped already
  * @queue_ready: true while queue @qid can take requests
+ * @blocking: @queue_rq may sleep (the tag set gets BLK_MQ_F_BLOCKING),
+ *	e.g. to send on a socket inline; it must still not wait on the network
  * @queue_rq: take a started request whose header is built; must not
- *	sleep; returns 0, -ENOTCONN if the queue cannot take it, -ENOMEM,
+ *	sleep unless @blocking; returns 0, -ENOTCONN if the queue cannot take it, -ENOMEM,
  *	-EAGAIN or -EBUSY for a shortage that goes away (blk-mq retries
  *	later), any other error fails the request
  * @transport_dev: optional; copy the name of the device the transport
@@ -59,6 +61,7 @@ struct silk_transport_ops {
 	struct module	*owner;
 	unsigned int	cmd_size;
 	unsigned long	virt_boundary_mask;
+	bool		blocking;
 	int		(*alloc_queues)(struct silk_dev *dev);
 	void		(*free_queues)(struct silk_dev *dev);
 	int		(*connect_queue)(struct silk_dev *dev, unsigned int qid,

@@ -2,8 +2,11 @@
 /*
  * Silk TCP transport: one kernel TCP socket per hardware queue.
  *
- * Sending and receiving both run in the queue's io_work, kicked by
- * queue_rq() and by the socket callbacks (data ready, write space).  Both
+ * Receiving runs in the queue's io_work, kicked by the socket callbacks
+ * (data ready, write space).  Sending runs under the queue's send_mutex,
+ * either inline in queue_rq() (a request that finds the queue idle is sent
+ * by the submitting task, saving a workqueue round trip) or in io_work for
+ * whatever could not go out at once.  Both
  * directions are non-blocking state machines: a request is sent as its
  * header then its bio pages (zero copy where the page allows it); a reply
  * is received as a header, which is validated in full, then its payload
@@ -13,6 +16,7 @@
 #include <linux/blk-mq.h>
 #include <linux/crc32c.h>
 #include <linux/highmem.h>
+#include <linux/mutex.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <net/tcp.h>
@@ -39,7 +43,7 @@ struct silk_tcp_req {
 	struct bvec_iter	iter;	/* position in @bio */
 	u32			left;	/* payload bytes still to transfer */
 	u32			hdr_off;	/* header bytes sent */
-	bool			sent;	/* fully sent, a reply may come */
+	bool			sent;	/* fully sent, see silk_tcp_req_sent() */
 };
 
 struct silk_tcp_queue {
@@ -54,7 +58,11 @@ struct silk_tcp_queue {
 	spinlock_t		lock;		/* req_list, LIVE vs queue_rq */
 	struct list_head	req_list;
 
-	/* Sender state, io_work only. */
+	/*
+	 * Sender state, under send_mutex (io_work or an inline send from
+	 * queue_rq; stop_queue waits for the holder).
+	 */
+	struct mutex		send_mutex;
 	struct silk_tcp_req	*snd;
 	bool			snd_ka;
 	u32			ka_off;
@@ -330,9 +338,54 @@ static int silk_tcp_try_send(struct silk_tcp_queue *queue)
 		silk_tcp_data_advance(req, ret);
 		progress = 1;
 	}
-	req->sent = true;
 	queue->snd = NULL;
+	/* The last access to @req: a reply may complete it from now on. */
+	smp_store_release(&req->sent, true);
 	return 1;
+}
+
+static bool silk_tcp_queue_usable(struct silk_tcp_queue *queue)
+{
+	return test_bit(SILK_TCPQ_LIVE, &queue->flags) &&
+	       !test_bit(SILK_TCPQ_ERR, &queue->flags);
+}
+
+/*
+ * Send from queue_rq() while the socket takes data, for at most a
+ * millisecond.  Returns true if more remains to be sent, for io_work.
+ */
+static bool silk_tcp_send_inline(struct silk_tcp_queue *queue)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(1);
+	unsigned int noio;
+	bool more;
+	int ret;
+
+	if (!mutex_trylock(&queue->send_mutex))
+		return true;	/* the holder sends it or kicks io_work */
+	/* stop_queue clears LIVE before it waits for send_mutex. */
+	if (!silk_tcp_queue_usable(queue)) {
+		mutex_unlock(&queue->send_mutex);
+		return false;
+	}
+	noio = memalloc_noio_save();
+	do {
+		ret = silk_tcp_try_send(queue);
+	} while (ret > 0 && !time_after(jiffies, deadline));
+	memalloc_noio_restore(noio);
+	more = queue->snd || queue->snd_ka;
+	mutex_unlock(&queue->send_mutex);
+	if (ret < 0) {
+		silk_tcp_queue_error(queue, ret);
+		return false;
+	}
+	/* Checked after unlocking: io_work may have failed its trylock. */
+	if (!more) {
+		spin_lock_bh(&queue->lock);
+		more = !list_empty(&queue->req_list);
+		spin_unlock_bh(&queue->lock);
+	}
+	return more || test_bit(SILK_TCPQ_KA_PENDING, &queue->flags);
 }
 
 /* ---- receiving --------------------------------------------------------- */
@@ -374,6 +427,24 @@ static void silk_tcp_proto_err(struct silk_tcp_queue *queue, const char *why)
 			   le32_to_cpu(h->data_len));
 }
 
+/*
+ * A request is marked sent after its last byte went out, perhaps by an
+ * inline sender on another CPU: its reply can overtake that.  Wait for the
+ * sender before calling the reply early; the sender never waits for
+ * io_work, so this cannot deadlock.
+ */
+static bool silk_tcp_req_sent(struct silk_tcp_queue *queue,
+			      struct silk_tcp_req *req)
+{
+	/* Pairs with the release in silk_tcp_try_send(). */
+	if (smp_load_acquire(&req->sent))
+		return true;
+	mutex_lock(&queue->send_mutex);
+	mutex_unlock(&queue->send_mutex);
+	/* The mutex orders this after the sender's last store. */
+	return READ_ONCE(req->sent);
+}
+
 static int silk_tcp_handle_hdr(struct silk_tcp_queue *queue)
 {
 	struct silk_reply *r = &queue->rx;
@@ -409,7 +480,7 @@ static int silk_tcp_handle_hdr(struct silk_tcp_queue *queue)
 	}
 	cmd = blk_mq_rq_to_pdu(rq);
 	req = silk_tcp_req(rq);
-	if (!req->sent) {
+	if (!silk_tcp_req_sent(queue, req)) {
 		why = "reply before the request was sent";
 		goto proto;
 	}
@@ -498,10 +569,17 @@ static void silk_tcp_io_work(struct work_struct *work)
 		    test_bit(SILK_TCPQ_ERR, &queue->flags))
 			goto out;
 		pending = false;
-		ret = silk_tcp_try_send(queue);
-		if (ret < 0)
-			goto err;
-		pending |= ret > 0;
+		/*
+		 * An inline sender holding send_mutex kicks io_work again
+		 * after unlocking if anything is left to send.
+		 */
+		if (mutex_trylock(&queue->send_mutex)) {
+			ret = silk_tcp_try_send(queue);
+			mutex_unlock(&queue->send_mutex);
+			if (ret < 0)
+				goto err;
+			pending |= ret > 0;
+		}
 		ret = silk_tcp_try_recv(queue);
 		if (ret < 0)
 			goto err;
@@ -723,6 +801,13 @@ static void silk_tcp_stop_queue(struct silk_dev *dev, unsigned int qid)
 	clear_bit(SILK_TCPQ_LIVE, &queue->flags);
 	INIT_LIST_HEAD(&queue->req_list);
 	spin_unlock_bh(&queue->lock);
+	/*
+	 * Wait for an inline sender in queue_rq() to leave the socket alone;
+	 * later senders find LIVE clear.  A kick it makes after unlocking
+	 * only runs an io_work that finds LIVE clear too.
+	 */
+	mutex_lock(&queue->send_mutex);
+	mutex_unlock(&queue->send_mutex);
 
 	kernel_sock_shutdown(sock, SHUT_RDWR);
 	write_lock_bh(&sk->sk_callback_lock);
@@ -741,10 +826,7 @@ static void silk_tcp_stop_queue(struct silk_dev *dev, unsigned int qid)
 
 static bool silk_tcp_queue_ready(struct silk_dev *dev, unsigned int qid)
 {
-	struct silk_tcp_queue *queue = silk_tcp_queue(dev, qid);
-
-	return test_bit(SILK_TCPQ_LIVE, &queue->flags) &&
-	       !test_bit(SILK_TCPQ_ERR, &queue->flags);
+	return silk_tcp_queue_usable(silk_tcp_queue(dev, qid));
 }
 
 static int silk_tcp_queue_rq(struct silk_dev *dev, unsigned int qid,
@@ -752,6 +834,7 @@ static int silk_tcp_queue_rq(struct silk_dev *dev, unsigned int qid,
 {
 	struct silk_tcp_queue *queue = silk_tcp_queue(dev, qid);
 	struct silk_tcp_req *req = silk_tcp_req(rq);
+	bool idle;
 
 	req->rq = rq;
 	req->sent = false;
@@ -763,9 +846,16 @@ static int silk_tcp_queue_rq(struct silk_dev *dev, unsigned int qid,
 		spin_unlock_bh(&queue->lock);
 		return -ENOTCONN;
 	}
+	idle = list_empty(&queue->req_list);
 	list_add_tail(&req->entry, &queue->req_list);
 	spin_unlock_bh(&queue->lock);
-	silk_tcp_kick(queue);
+	/*
+	 * The only request pending: send it now rather than wake io_work
+	 * (queue_rq may sleep, the tag set is BLK_MQ_F_BLOCKING).  The
+	 * socket is non-blocking, whatever does not fit is left to io_work.
+	 */
+	if (!idle || silk_tcp_send_inline(queue))
+		silk_tcp_kick(queue);
 	return 0;
 }
 
@@ -785,6 +875,7 @@ static int silk_tcp_alloc_queues(struct silk_dev *dev)
 		queue->qid = i;
 		queue->io_cpu = cpumask_local_spread(i, NUMA_NO_NODE);
 		spin_lock_init(&queue->lock);
+		mutex_init(&queue->send_mutex);
 		INIT_LIST_HEAD(&queue->req_list);
 		INIT_WORK(&queue->io_work, silk_tcp_io_work);
 		INIT_DELAYED_WORK(&queue->ka_work, silk_tcp_ka_work);
@@ -804,6 +895,7 @@ static void silk_tcp_free_queues(struct silk_dev *dev)
 		WARN_ON_ONCE(queue->sock);
 		cancel_delayed_work_sync(&queue->ka_work);
 		cancel_work_sync(&queue->io_work);
+		mutex_destroy(&queue->send_mutex);
 	}
 	kfree(ctrl);
 	dev->transport = NULL;
@@ -814,6 +906,8 @@ const struct silk_transport_ops silk_tcp_ops = {
 	.id		= SILK_TRANSPORT_TCP,
 	.owner		= THIS_MODULE,
 	.cmd_size	= sizeof(struct silk_tcp_req),
+	/* queue_rq sends inline when the queue is idle (lock_sock sleeps). */
+	.blocking	= true,
 	.alloc_queues	= silk_tcp_alloc_queues,
 	.free_queues	= silk_tcp_free_queues,
 	.connect_queue	= silk_tcp_connect_queue,
