@@ -1,13 +1,15 @@
 #!/bin/bash
 # The in-VM half of the Silk benchmark (scripts/bench.sh boots the VM and
-# runs this as root inside it).  For each system -- silk over TCP, kernel
-# NVMe/TCP (nvmet on a brd RAM disk), NBD (nbd-server on a tmpfs file) and
-# the brd RAM disk itself -- it sets the system up on 127.0.0.1, fills the
-# device once, runs the same fio jobs, records /proc/stat around every job
-# and tears the system down again.
+# runs this as root inside it).  For each system -- silk over TCP (silkd on
+# a brd RAM disk), kernel NVMe/TCP (nvmet on a brd RAM disk), NBD
+# (nbd-server on a tmpfs file), the same silk and NVMe over RDMA (soft-RoCE
+# on a dummy interface, 192.0.2.1) and the brd RAM disk itself -- it sets
+# the system up on 127.0.0.1 (or 192.0.2.1), fills the device once, runs the
+# same fio jobs, records /proc/stat around every job and tears the system
+# down again.
 #
 #   scripts/bench-guest.sh --out DIR [--runtime S] [--ramp S] [--size MB]
-#                          [--systems "silk nvme-tcp nbd brd"] [--perf]
+#       [--systems "silk nvme-tcp nbd silk-rdma nvme-rdma brd"] [--perf]
 #
 # DIR receives: fio/SYSTEM-JOB.json (fio output), cpu/SYSTEM-JOB.stat (the
 # /proc/stat "cpu" line before and after the job), status/SYSTEM (ok, or
@@ -18,7 +20,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out="" runtime=10 ramp=2 size_mb=1024 systems="silk nvme-tcp nbd brd" perf=0
+out="" runtime=10 ramp=2 size_mb=1024 systems="silk nvme-tcp nbd silk-rdma nvme-rdma brd" perf=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
@@ -39,6 +41,9 @@ case "$runtime$ramp$size_mb" in *[!0-9]*|'') echo "bench-guest: --runtime, --ram
 SILKD=$top/daemon/silkd
 SILKCTL=$top/tools/silkctl
 SILK_KO=$top/kernel/silk.ko
+SILK_RDMA_KO=$top/kernel/silk_rdma.ko
+# soft-RoCE: rdma_cm only reaches addresses of a real netdev (DESIGN.md 5).
+RDMA_ADDR=192.0.2.1
 NQN=nqn.2024-01.io.silk:bench
 NVMET=/sys/kernel/config/nvmet
 NBD_PORT=10809
@@ -136,7 +141,7 @@ profile() { # sys dev
 		log "$sys: perf record -a during 4k QD$qd $rw"
 		# shellcheck disable=SC2046
 		fio --name=perf $(fio_common "$dev") --rw="$rw" --bs=4k --iodepth="$qd" \
-			--time_based --runtime=$((secs + 3)) --output=/dev/null </dev/null &
+			--time_based --runtime=$((secs + 3)) --output="$out/logs/$sys-perf-fio-$rw-qd$qd.log" </dev/null &
 		fpid=$!
 		sleep 1
 		# perf cannot mmap its output on the 9p results share: use tmpfs.
@@ -160,9 +165,9 @@ profile() { # sys dev
 BRD_LOADED=0
 brd_load() {
 	[ "$BRD_LOADED" = 1 ] && return 0
-	# ram0: the ceiling; ram1: nvmet's backing device.
-	step "modprobe brd" modprobe brd rd_nr=2 rd_size=$((size_mb * 1024)) max_part=0 &&
-		wait_block /dev/ram1 10 && BRD_LOADED=1
+	# ram0: the ceiling; ram1: nvmet's backing device; ram2: silkd's.
+	step "modprobe brd" modprobe brd rd_nr=3 rd_size=$((size_mb * 1024)) max_part=0 &&
+		wait_block /dev/ram2 10 && BRD_LOADED=1
 }
 
 setup_brd() { brd_load && DEV=/dev/ram0; }
@@ -179,10 +184,31 @@ nvme_dev() {
 	return 1
 }
 
-setup_nvme-tcp() {
+# Soft-RoCE on a dummy interface, once per boot.
+RXE_UP=0
+rxe_setup() {
+	[ "$RXE_UP" = 1 ] && return 0
+	{ ip link show d0 >/dev/null 2>&1 ||
+		{ step "modprobe dummy" modprobe dummy &&
+			step "ip link add d0" ip link add d0 type dummy &&
+			step "ip addr add" ip addr add "$RDMA_ADDR/24" dev d0 &&
+			step "ip link set d0 up" ip link set d0 up; }; } || return 1
+	step "modprobe rdma_rxe" modprobe rdma_rxe || return 1
+	[ -e /sys/class/infiniband/rxe0 ] ||
+		step "rdma link add rxe0" rdma link add rxe0 type rxe netdev d0 || return 1
+	RXE_UP=1
+}
+
+setup_nvme-tcp() { nvme_setup tcp 127.0.0.1; }
+teardown_nvme-tcp() { nvme_teardown; }
+setup_nvme-rdma() { rxe_setup && nvme_setup rdma "$RDMA_ADDR"; }
+teardown_nvme-rdma() { nvme_teardown; }
+
+nvme_setup() { # tcp|rdma addr
+	local tr=$1 addr=$2
 	brd_load || return 1
-	step "modprobe nvmet" modprobe nvmet && step "modprobe nvmet-tcp" modprobe nvmet-tcp &&
-		step "modprobe nvme-tcp" modprobe nvme-tcp || return 1
+	step "modprobe nvmet" modprobe nvmet && step "modprobe nvmet-$tr" modprobe "nvmet-$tr" &&
+		step "modprobe nvme-$tr" modprobe "nvme-$tr" || return 1
 	# nvmet pulls in configfs; the VM mounts it at boot only if it existed.
 	mountpoint -q /sys/kernel/config ||
 		step "mount configfs" mount -t configfs configfs /sys/kernel/config || return 1
@@ -190,13 +216,13 @@ setup_nvme-tcp() {
 	{ mkdir "$s" && echo 1 >"$s/attr_allow_any_host" &&
 		mkdir "$s/namespaces/1" && echo -n /dev/ram1 >"$s/namespaces/1/device_path" &&
 		echo 1 >"$s/namespaces/1/enable" &&
-		mkdir "$p" && echo ipv4 >"$p/addr_adrfam" && echo tcp >"$p/addr_trtype" &&
-		echo 127.0.0.1 >"$p/addr_traddr" && echo 4420 >"$p/addr_trsvcid" &&
+		mkdir "$p" && echo ipv4 >"$p/addr_adrfam" && echo "$tr" >"$p/addr_trtype" &&
+		echo "$addr" >"$p/addr_traddr" && echo 4420 >"$p/addr_trsvcid" &&
 		ln -s "$s" "$p/subsystems/$NQN"; } >>"$out/logs/$sys.log" 2>&1 ||
 		{ echo "nvmet configfs setup failed" >"$out/status/$sys"; return 1; }
 	local uuid
 	uuid=$(cat /proc/sys/kernel/random/uuid)
-	step "nvme connect" nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$NQN" \
+	step "nvme connect" nvme connect -t "$tr" -a "$addr" -s 4420 -n "$NQN" \
 		--hostnqn="nqn.2014-08.org.nvmexpress:uuid:$uuid" --hostid="$uuid" || return 1
 	local i
 	for ((i = 0; i < 50; i++)); do
@@ -207,7 +233,7 @@ setup_nvme-tcp() {
 	return 1
 }
 
-teardown_nvme-tcp() {
+nvme_teardown() {
 	local s=$NVMET/subsystems/$NQN p=$NVMET/ports/1
 	timeout 60 nvme disconnect -n "$NQN" >>"$out/logs/$sys.log" 2>&1
 	rm -f "$p/subsystems/$NQN" 2>/dev/null
@@ -257,15 +283,29 @@ teardown_nbd() {
 # ---------------------------------------------------------------- silk
 SILK_DATA=/tmp/bench-silk
 SILKD_PID=
-setup_silk() {
-	local m i
+setup_silk() { silk_setup tcp 127.0.0.1; }
+teardown_silk() { silk_teardown; }
+setup_silk-rdma() { rxe_setup && silk_setup rdma "$RDMA_ADDR"; }
+teardown_silk-rdma() { silk_teardown; }
+
+silk_setup() { # tcp|rdma addr
+	local tr=$1 addr=$2 m i
 	for m in $(modinfo -F depends "$SILK_KO" | tr , ' '); do
 		step "modprobe $m" modprobe "$m" || return 1
 	done
 	step "insmod silk.ko" insmod "$SILK_KO" || return 1
+	if [ "$tr" = rdma ]; then
+		for m in $(modinfo -F depends "$SILK_RDMA_KO" | tr , ' '); do
+			[ "$m" = silk ] || step "modprobe $m" modprobe "$m" || return 1
+		done
+		step "insmod silk_rdma.ko" insmod "$SILK_RDMA_KO" || return 1
+	fi
+	brd_load || return 1
 	mkdir -p "$SILK_DATA" "$(dirname "$SILK_SOCK")"
-	"$SILKD" -d "$SILK_DATA" -l "127.0.0.1:$SILK_PORT" --mgmt-socket "$SILK_SOCK" \
-		>>"$out/logs/silkd.log" 2>&1 </dev/null &
+	: >"$SILK_DATA.conf"
+	[ "$tr" = tcp ] || echo "rdma_listen = $addr:$SILK_PORT" >"$SILK_DATA.conf"
+	"$SILKD" -c "$SILK_DATA.conf" -d "$SILK_DATA" -l "127.0.0.1:$SILK_PORT" \
+		--mgmt-socket "$SILK_SOCK" >>"$out/logs/silkd.log" 2>&1 </dev/null &
 	SILKD_PID=$!
 	for ((i = 0; i < 100; i++)); do
 		"$SILKCTL" -s "$SILK_SOCK" status >/dev/null 2>&1 && break
@@ -273,10 +313,11 @@ setup_silk() {
 			{ echo "silkd exited at startup (logs/silkd.log)" >"$out/status/$sys"; return 1; }
 		sleep 0.2
 	done
-	step "volume create" "$SILKCTL" -s "$SILK_SOCK" volume create bench --size "${size_mb}M" || return 1
+	step "volume create" "$SILKCTL" -s "$SILK_SOCK" volume create bench --size "${size_mb}M" \
+		--backing /dev/ram2 || return 1
 	local outp
-	outp=$(timeout 60 "$SILKCTL" -s "$SILK_SOCK" attach bench --addr 127.0.0.1 \
-		--port "$SILK_PORT" 2>&1)
+	outp=$(timeout 60 "$SILKCTL" -s "$SILK_SOCK" attach bench --addr "$addr" \
+		--port "$SILK_PORT" --transport "$tr" 2>&1)
 	echo "$outp" >>"$out/logs/$sys.log"
 	DEV=$(printf '%s\n' "$outp" | grep -Eo '/dev/silk[0-9]+' | tail -n 1)
 	[ -n "$DEV" ] && wait_block "$DEV" 10 ||
@@ -285,7 +326,7 @@ setup_silk() {
 	ls "/sys/block/${DEV#/dev/}/mq" 2>/dev/null | wc -l | sed 's/^/hw queues: /' >>"$out/logs/$sys.log"
 }
 
-teardown_silk() {
+silk_teardown() {
 	local d
 	for d in /sys/block/silk*; do
 		[ -e "$d" ] && timeout 60 "$SILKCTL" detach "/dev/${d##*/}" >>"$out/logs/$sys.log" 2>&1
@@ -296,8 +337,9 @@ teardown_silk() {
 		kill -KILL "$SILKD_PID" 2>/dev/null
 		SILKD_PID=
 	fi
+	[ -d /sys/module/silk_rdma ] && timeout 60 rmmod silk_rdma >>"$out/logs/$sys.log" 2>&1
 	[ -d /sys/module/silk ] && timeout 60 rmmod silk >>"$out/logs/$sys.log" 2>&1
-	rm -rf "$SILK_DATA"
+	rm -rf "$SILK_DATA" "$SILK_DATA.conf"
 	return 0
 }
 
@@ -314,7 +356,7 @@ EOF
 
 failed=0
 for sys in $systems; do
-	case $sys in silk|nvme-tcp|nbd|brd) ;; *) log "unknown system '$sys'"; failed=1; continue ;; esac
+	case $sys in silk|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;; *) log "unknown system '$sys'"; failed=1; continue ;; esac
 	log "=== $sys"
 	echo "setting up" >"$out/status/$sys"
 	DEV=

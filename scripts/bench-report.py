@@ -15,7 +15,9 @@ import json
 import os
 import sys
 
-SYSTEMS = ["silk", "nvme-tcp", "nbd", "brd"]
+SYSTEMS = ["silk", "nvme-tcp", "nbd", "silk-rdma", "nvme-rdma", "brd"]
+# Ratio columns: (ours, peer).
+PAIRS = [("silk", "nvme-tcp"), ("silk", "nbd"), ("silk-rdma", "nvme-rdma")]
 JOBS = [
     ("randread-4k-qd1", "read"), ("randwrite-4k-qd1", "write"),
     ("randread-4k-qd32", "read"), ("randwrite-4k-qd32", "write"),
@@ -141,10 +143,10 @@ def vm_section(d, meta, res, stages, md):
     ratios = {}
     for job, _ in JOBS:
         r = {}
-        for peer in ("nvme-tcp", "nbd"):
-            r["silk/" + peer] = {k: ratio(val("silk", job, k), val(peer, job, k))
-                                 for k in ("iops", "mb_s", "lat_p50_us", "lat_p99_us",
-                                           "cpu_us_per_io")}
+        for ours, peer in PAIRS:
+            r[ours + "/" + peer] = {k: ratio(val(ours, job, k), val(peer, job, k))
+                                    for k in ("iops", "mb_s", "lat_p50_us", "lat_p99_us",
+                                              "cpu_us_per_io")}
         ratios[job] = r
     res["ratios"] = ratios
 
@@ -164,13 +166,14 @@ def vm_section(d, meta, res, stages, md):
     ]
     for title, key, digits, note in tables:
         md.append("### %s (%s)\n" % (title, note))
-        hdr = ["job"] + cols + ["silk/nvme-tcp", "silk/nbd"]
+        pairs = [(o, p) for o, p in PAIRS if o in systems and p in systems]
+        hdr = ["job"] + cols + [o + "/" + p for o, p in pairs]
         md.append("| " + " | ".join(hdr) + " |")
         md.append("|" + "|".join(["---"] + ["---:"] * (len(hdr) - 1)) + "|")
         for job, _ in JOBS:
             row = [job] + [fmt(val(s, job, key), digits) for s in cols]
-            for peer in ("nvme-tcp", "nbd"):
-                row.append(fmt(ratios[job]["silk/" + peer][key], 2))
+            for ours, peer in pairs:
+                row.append(fmt(ratios[job][ours + "/" + peer][key], 2))
             md.append("| " + " | ".join(row) + " |")
         md.append("")
     bad = [(s, e["status"]) for s, e in systems.items() if e["status"] != "ok"]
@@ -200,6 +203,15 @@ def targets(res):
     for job, _ in JOBS:
         add("silk/nvme-tcp CPU per I/O, " + job,
             r.get(job, {}).get("silk/nvme-tcp", {}).get("cpu_us_per_io"), 1.0, False)
+    for job in ("randread-4k-qd32", "randwrite-4k-qd32"):
+        add("silk-rdma/nvme-rdma IOPS, " + job,
+            r.get(job, {}).get("silk-rdma/nvme-rdma", {}).get("iops"), 1.0, True)
+    for job in ("randread-4k-qd1", "randwrite-4k-qd1"):
+        add("silk-rdma/nvme-rdma p50 latency, " + job,
+            r.get(job, {}).get("silk-rdma/nvme-rdma", {}).get("lat_p50_us"), 1.1, False)
+    for job, _ in JOBS:
+        add("silk-rdma/nvme-rdma CPU per I/O, " + job,
+            r.get(job, {}).get("silk-rdma/nvme-rdma", {}).get("cpu_us_per_io"), 1.0, False)
     nat = res.get("native") if isinstance(res.get("native"), dict) else {}
     lg = nat.get("loadgen") or {}
     add("silkd native 4k read IOPS per core", lg.get("iops_per_silkd_core"), 80000, True)

@@ -1,10 +1,11 @@
 #!/bin/bash
 # Silk benchmarks (`make bench`): native micro-benchmarks on this machine,
 # then ONE QEMU boot that runs identical fio jobs against silk over TCP,
-# kernel NVMe/TCP, NBD and the brd RAM disk, then tables and JSON.
+# kernel NVMe/TCP, NBD, silk over RDMA, kernel NVMe/RDMA (both on
+# soft-RoCE) and the brd RAM disk, then tables and JSON.
 #
 #   scripts/bench.sh [--quick] [--results DIR] [--runtime S] [--ramp S]
-#                    [--size MB] [--systems "silk nvme-tcp nbd brd"]
+#                    [--size MB] [--systems "silk nvme-tcp nbd silk-rdma nvme-rdma brd"]
 #                    [--native-time S] [--perf] [--no-vm] [--no-native]
 #
 #   --quick         harness check: 1 s jobs, 64 MiB devices, short native
@@ -28,7 +29,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
 quick=0 results="" runtime="" ramp="" size="" native_time="" perf=0 vm=1 native=1
-systems="silk nvme-tcp nbd brd"
+systems="silk nvme-tcp nbd silk-rdma nvme-rdma brd"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; shift ;;
@@ -53,7 +54,9 @@ fi
 case "$runtime$ramp$size" in *[!0-9]*) echo "bench: --runtime, --ramp and --size take whole numbers" >&2; exit 2 ;; esac
 case "$native_time" in ''|*[!0-9.]*) echo "bench: --native-time takes seconds" >&2; exit 2 ;; esac
 for s in $systems; do
-	case $s in silk|nvme-tcp|nbd|brd) ;; *) echo "bench: unknown system '$s' (silk nvme-tcp nbd brd)" >&2; exit 2 ;; esac
+	case $s in silk|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;;
+	*) echo "bench: unknown system '$s' (silk nvme-tcp nbd silk-rdma nvme-rdma brd)" >&2; exit 2 ;;
+	esac
 done
 results=${results:-$top/build/bench}
 
@@ -137,7 +140,7 @@ if [ $vm = 1 ]; then
 	nsys=$(echo "$systems" | wc -w)
 	perf_args=()
 	[ $perf = 1 ] && perf_args=(--perf)
-	mem=$((1536 + 3 * size))
+	mem=$((1536 + 4 * size))
 	# boot + per system: setup, prefill, 6 x (warm-up + job + fio start-up)
 	limit=$((300 + nsys * (180 + 6 * (ramp + runtime + 30)) + perf * nsys * 600))
 	log "VM: systems '$systems', ${runtime}s jobs (+${ramp}s warm-up), ${size} MiB devices, ${mem} MiB RAM, limit ${limit}s"
