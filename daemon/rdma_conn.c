@@ -24,13 +24,15 @@ enum { WR_RECV = 1, WR_READ, WR_SEND, WR_WRITE };
 enum { H_DONE, H_PARK, H_DEAD };
 
 struct rdma_conn *rdma_conn_new(struct rdma_cm_id *id,
-				const struct rdma_conn_req *req)
+				const struct rdma_conn_req *req,
+				struct rdma_devs *devs)
 {
 	struct rdma_conn *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
 	c->id = id;
+	c->devs = devs;
 	c->req = *req;
 	id->context = c;
 	return c;
@@ -71,7 +73,7 @@ void rdma_conn_kill(struct rdma_conn *c, bool protocol_error, const char *fmt,
 		log_warn("closing RDMA connection from %s: %s", c->req.peer, why);
 	else
 		log_debug("RDMA connection from %s closed: %s", c->req.peer, why);
-	if (c->accepted)
+	if (c->accepted && !c->removed)
 		rdma_disconnect(c->id);
 	if (c->sess)
 		sess_abort(c->sess);	/* drops replies, even posted ones */
@@ -337,10 +339,11 @@ int rdma_conn_accept(struct rdma_conn *c, struct rdma_env *env, char *err,
 
 	c->env = env;
 	if (c->doomed) {
-		snprintf(err, errlen, "the host gave up before the accept");
+		snprintf(err, errlen, c->removed ? "its RDMA device was removed" :
+			 "the host gave up before the accept");
 		return -1;
 	}
-	c->dev = rdma_dev_get(env->devs, c->id->verbs, err, errlen);
+	c->dev = rdma_dev_get(c->devs, c->id->verbs, err, errlen);
 	if (!c->dev)
 		goto fail;
 	memset(&lim, 0, sizeof(lim));
@@ -417,27 +420,50 @@ bool rdma_conn_can_free(const struct rdma_conn *c)
 	return !c->sess || sess_in_io(c->sess) == 0;
 }
 
+/*
+ * Every verbs object, the PD reference and the cm_id, in that order (the
+ * id keeps librdmacm's device context alive until the end); the memory
+ * stays.  Idempotent.
+ */
+static void release_verbs(struct rdma_conn *c)
+{
+	struct ibv_mr **mrs[] = { &c->rx_mr, &c->data_mr, &c->rep_mr };
+
+	if (c->ch_polled) {
+		epoll_ctl(c->env->epfd, EPOLL_CTL_DEL, c->ch->fd, NULL);
+		c->ch_polled = false;
+	}
+	if (c->id && c->id->qp)
+		rdma_destroy_qp(c->id);
+	if (c->cq)
+		ibv_destroy_cq(c->cq);	/* every CQ event was acknowledged */
+	c->cq = NULL;
+	if (c->ch)
+		ibv_destroy_comp_channel(c->ch);
+	c->ch = NULL;
+	for (size_t i = 0; i < sizeof(mrs) / sizeof(mrs[0]); i++) {
+		if (*mrs[i])
+			ibv_dereg_mr(*mrs[i]);
+		*mrs[i] = NULL;
+	}
+	if (c->dev)
+		rdma_dev_put(c->devs, c->dev);
+	c->dev = NULL;
+	if (c->id) {
+		c->id->context = NULL;
+		rdma_devs_destroy_id(c->devs, c->id);
+	}
+	c->id = NULL;
+}
+
 void rdma_conn_free(struct rdma_conn *c)
 {
 	if (!c)
 		return;
-	if (c->id->qp)
-		rdma_destroy_qp(c->id);
-	if (c->ch_polled)
-		epoll_ctl(c->env->epfd, EPOLL_CTL_DEL, c->ch->fd, NULL);
-	if (c->cq)
-		ibv_destroy_cq(c->cq);
-	if (c->ch)
-		ibv_destroy_comp_channel(c->ch);
+	release_verbs(c);
 	/* The session returns its buffers to the pool: free it first. */
 	c->prefill = NULL;
 	sess_free(c->sess);
-	if (c->rx_mr)
-		ibv_dereg_mr(c->rx_mr);
-	if (c->data_mr)
-		ibv_dereg_mr(c->data_mr);
-	if (c->rep_mr)
-		ibv_dereg_mr(c->rep_mr);
 	free_mem(c->rx_mem, rx_bytes(c));
 	free_mem(c->data_mem, data_bytes(c));
 	free_mem(c->rep_mem, rep_bytes(c));
@@ -445,9 +471,6 @@ void rdma_conn_free(struct rdma_conn *c)
 	free(c->posted);
 	free(c->park_idx);
 	free(c->park_len);
-	if (c->dev)
-		rdma_dev_put(c->env->devs, c->dev);
-	rdma_destroy_id(c->id);
 	free(c);
 }
 
@@ -467,8 +490,16 @@ void rdma_conn_on_cm(struct rdma_conn *c, enum rdma_cm_event_type ev,
 		rdma_conn_kill(c, false, "host disconnected");
 		break;
 	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		/*
+		 * The device waits for its verbs objects and the cm_id (which
+		 * must go after the event was acknowledged: it was): all go
+		 * now.  Storage I/O may still use the buffers, so the memory
+		 * and the session stay until it is done.
+		 */
 		log_warn("RDMA connection from %s: device removed", c->req.peer);
+		c->removed = true;
 		rdma_conn_kill(c, false, "device removed");
+		release_verbs(c);
 		break;
 	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
 		break;

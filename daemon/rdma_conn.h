@@ -13,6 +13,11 @@
  *
  * A connection lives in one worker thread.  The listener (main thread)
  * only creates it (rdma_conn_new) and hands it over.
+ *
+ * When its RDMA device goes away (RDMA_CM_EVENT_DEVICE_REMOVAL), every
+ * verbs object and the cm_id go at once, so that the device can be
+ * released; the memory and the session stay until the storage I/O still
+ * running on them has completed, as after any disconnect.
  */
 #ifndef SILK_DAEMON_RDMA_CONN_H
 #define SILK_DAEMON_RDMA_CONN_H
@@ -69,9 +74,11 @@ struct rdma_conn {
 	bool dirty, repoll;
 
 	struct rdma_env *env;
-	struct rdma_cm_id *id;
+	struct rdma_devs *devs;
+	struct rdma_cm_id *id;		/* NULL once its verbs are released */
 	struct rdma_conn_req req;
 	bool doomed;			/* CM ended it before the worker took it */
+	bool removed;			/* its device is going away */
 	bool accepted, established, dead, rx_stopped, proto_logged;
 
 	struct rdma_dev *dev;
@@ -110,9 +117,13 @@ struct rdma_conn {
 	struct rdma_rbuf *prefill;	/* data already fetched */
 };
 
-/* Listener side: a connection for a connect request (id->context = it). */
+/*
+ * Listener side: a connection for a connect request (id->context = it).
+ * id is held in devs (rdma_devs_hold_id); the connection destroys it.
+ */
 struct rdma_conn *rdma_conn_new(struct rdma_cm_id *id,
-				const struct rdma_conn_req *req);
+				const struct rdma_conn_req *req,
+				struct rdma_devs *devs);
 /*
  * Worker side: set up everything and accept; on failure the request is
  * rejected (AGAIN) and -1 returned with err set: rdma_conn_free() it.
@@ -125,7 +136,10 @@ void rdma_conn_reject(struct rdma_conn *c, unsigned status);
 void rdma_conn_free(struct rdma_conn *c);
 bool rdma_conn_can_free(const struct rdma_conn *c);
 
-/* A CM event for this connection (already acknowledged). */
+/*
+ * A CM event for this connection (already acknowledged).  After
+ * RDMA_CM_EVENT_DEVICE_REMOVAL the cm_id is destroyed: no more events.
+ */
 void rdma_conn_on_cm(struct rdma_conn *c, enum rdma_cm_event_type ev,
 		     int status);
 /* The completion channel is readable.  Returns true if more may be queued. */

@@ -32,6 +32,7 @@ struct rdma_worker {
 	struct rdma_conn **inbox;
 	size_t ninbox, capinbox;
 	bool closed;			/* no more hand-overs */
+	_Atomic bool check_gone;	/* rdma_worker_check_gone was called */
 
 	bool stopping;			/* worker thread only from here */
 	struct rdma_conn *conns;
@@ -225,10 +226,28 @@ static void cm_events(struct rdma_worker *rw)
 			/* Still in the inbox: decided when it is taken. */
 			if (ends_connection(type))
 				c->doomed = true;
+			if (type == RDMA_CM_EVENT_DEVICE_REMOVAL)
+				c->removed = true;
 			continue;
 		}
 		rdma_conn_on_cm(c, type, status);
 	}
+}
+
+void rdma_worker_check_gone(struct rdma_worker *rw)
+{
+	uint64_t one = 1;
+
+	atomic_store(&rw->check_gone, true);
+	(void)!write(rw->inbox_efd, &one, sizeof(one));
+}
+
+/* Connections (live, or dead with their verbs) on devices that are gone. */
+static void release_gone(struct rdma_worker *rw)
+{
+	for (struct rdma_conn *c = rw->conns; c; c = c->next)
+		if (c->id && rdma_devs_gone(c->devs, c->id->verbs))
+			rdma_conn_on_cm(c, RDMA_CM_EVENT_DEVICE_REMOVAL, 0);
 }
 
 static void add_repoll(struct rdma_worker *rw, struct rdma_conn *c)
@@ -275,6 +294,10 @@ void rdma_worker_run(struct rdma_worker *rw)
 				add_repoll(rw, c);
 		}
 	}
+	/* After the inbox: a connection just accepted may be on one. */
+	if (atomic_load(&rw->check_gone) &&
+	    atomic_exchange(&rw->check_gone, false))
+		release_gone(rw);
 }
 
 unsigned rdma_worker_poll_all(struct rdma_worker *rw)

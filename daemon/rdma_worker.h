@@ -38,6 +38,11 @@ void rdma_worker_run(struct rdma_worker *rw);
 unsigned rdma_worker_poll_all(struct rdma_worker *rw);
 /* Completion queues that still had entries after their budget. */
 bool rdma_worker_pending(const struct rdma_worker *rw);
+/*
+ * Any thread: devices were marked gone (rdma_devs_check); the worker
+ * treats its connections on them as if DEVICE_REMOVAL had come.
+ */
+void rdma_worker_check_gone(struct rdma_worker *rw);
 /* Storage I/O of c's session completed (sess_complete was called). */
 void rdma_worker_io_done(struct rdma_conn *c);
 /* Post replies, free connections that are done. */

@@ -91,6 +91,7 @@ static void fill_node(void *arg, json_object *node)
 		"protocol_errors",
 	};
 	json_object *rarr = json_object_new_array();
+	json_object *rdown = json_object_new_array();
 	unsigned conns = 0, rconns = 0;
 	size_t nvols;
 	struct vol **vols;
@@ -117,9 +118,11 @@ static void fill_node(void *arg, json_object *node)
 	for (int i = 0; i < srv->nlisten; i++)
 		json_object_array_add(arr,
 				      json_object_new_string(srv->listen_name[i]));
+	/* A listener whose device went away is down until it is back. */
 	for (int i = 0; i < rdma_listen_count(srv->rdma); i++)
-		json_object_array_add(rarr, json_object_new_string(
-			rdma_listen_name(srv->rdma, i)));
+		json_object_array_add(rdma_listen_up(srv->rdma, i) ? rarr : rdown,
+				      json_object_new_string(
+					      rdma_listen_name(srv->rdma, i)));
 	vols = volreg_get_all(&srv->reg, &nvols);
 	volreg_put_all(vols, nvols);
 	json_object_object_add(node, "version",
@@ -131,6 +134,7 @@ static void fill_node(void *arg, json_object *node)
 			       json_object_new_string(srv->cfg.data_dir));
 	json_object_object_add(node, "listen", arr);
 	json_object_object_add(node, "rdma_listen", rarr);
+	json_object_object_add(node, "rdma_listen_down", rdown);
 	json_object_object_add(node, "threads",
 			       json_object_new_int(srv->nworkers));
 	json_object_object_add(node, "queue_depth",
@@ -174,9 +178,7 @@ static int start_workers(struct server *srv, char *err, size_t errlen)
 			n = CONFIG_MAX_THREADS;
 	}
 	srv->workers = calloc((size_t)n, sizeof(*srv->workers));
-	if (srv->cfg.nrdma_listen > 0)
-		srv->rdma_devs = rdma_devs_new();
-	if (!srv->workers || (srv->cfg.nrdma_listen > 0 && !srv->rdma_devs)) {
+	if (!srv->workers) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -247,9 +249,15 @@ int server_start(struct server *srv, const struct silkd_config *cfg,
 		goto fail;
 	/* Connect requests are only taken in server_run, once workers exist. */
 	if (cfg->nrdma_listen > 0) {
+		srv->rdma_devs = rdma_devs_new();
+		if (!srv->rdma_devs) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 		srv->rdma = rdma_listen_start(
 			(const char (*)[CONFIG_ADDR_LEN])cfg->rdma_listen,
-			cfg->nrdma_listen, rdma_handoff, srv, err, errlen);
+			cfg->nrdma_listen, srv->rdma_devs, rdma_handoff, srv,
+			err, errlen);
 		if (!srv->rdma)
 			goto fail;
 	}
@@ -295,6 +303,26 @@ static void accept_on(struct server *srv, int lfd)
 	}
 }
 
+/*
+ * The RDMA device registry has work: ids to destroy on devices that went
+ * away, device events from the kernel.  When an RDMA device in use went
+ * away, whatever silkd has on it goes (rdma_dev.h says why not only on
+ * RDMA_CM_EVENT_DEVICE_REMOVAL); when one came, listeners that are down
+ * try again at once, so that hosts can connect as soon as it is there.
+ */
+static void rdma_devices_event(struct server *srv)
+{
+	unsigned flags = rdma_devs_run(srv->rdma_devs);
+
+	if ((flags & RDMA_DEVS_REMOVED) && rdma_devs_check(srv->rdma_devs)) {
+		rdma_listen_check_gone(srv->rdma);
+		for (int i = 0; i < srv->nworkers; i++)
+			worker_rdma_check_gone(srv->workers[i]);
+	}
+	if (flags & RDMA_DEVS_ADDED)
+		rdma_listen_retry_now(srv->rdma);
+}
+
 int server_run(struct server *srv)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -314,6 +342,8 @@ int server_run(struct server *srv)
 	if (srv->rdma) {
 		ev.data.fd = rdma_listen_fd(srv->rdma);
 		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+		ev.data.fd = rdma_devs_fd(srv->rdma_devs);
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 		for (int i = 0; i < rdma_listen_count(srv->rdma); i++)
 			log_info("listening on %s (RDMA)",
 				 rdma_listen_name(srv->rdma, i));
@@ -323,7 +353,8 @@ int server_run(struct server *srv)
 		 ", management socket " : "", srv->mgmt.sock_path);
 	for (;;) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(ep, evs, 16, -1);
+		/* RDMA listeners that are down are retried from here. */
+		int n = epoll_wait(ep, evs, 16, rdma_listen_timeout(srv->rdma));
 
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %s", strerror(errno));
@@ -347,9 +378,13 @@ int server_run(struct server *srv)
 			}
 			if (srv->rdma && evs[i].data.fd == rdma_listen_fd(srv->rdma))
 				rdma_listen_on_event(srv->rdma);
+			else if (srv->rdma &&
+				 evs[i].data.fd == rdma_devs_fd(srv->rdma_devs))
+				rdma_devices_event(srv);
 			else
 				accept_on(srv, evs[i].data.fd);
 		}
+		rdma_listen_retry(srv->rdma);
 	}
 }
 
@@ -360,11 +395,15 @@ int server_stop(struct server *srv)
 	for (int i = 0; i < srv->nlisten; i++)
 		close(srv->listen_fd[i]);
 	srv->nlisten = 0;
-	rdma_listen_stop(srv->rdma);
-	srv->rdma = NULL;
+	/* Before the RDMA listener: status requests look at it. */
 	if (srv->mgmt_on)
 		mgmt_stop(&srv->mgmt);
 	srv->mgmt_on = false;
+	/* Ids go with their event channels from here on. */
+	if (srv->rdma_devs)
+		rdma_devs_close(srv->rdma_devs);
+	rdma_listen_stop(srv->rdma);
+	srv->rdma = NULL;
 	for (int i = 0; i < srv->nworkers; i++)
 		worker_stop(srv->workers[i], SERVER_DRAIN_MS);
 	free(srv->workers);

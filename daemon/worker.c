@@ -630,6 +630,12 @@ unsigned worker_nconns(struct worker *w)
 	return atomic_load(&w->nconns) + worker_rdma_nconns(w);
 }
 
+void worker_rdma_check_gone(struct worker *w)
+{
+	if (w->rdma)
+		rdma_worker_check_gone(w->rdma);
+}
+
 unsigned worker_rdma_nconns(struct worker *w)
 {
 	return w->rdma ? rdma_worker_nconns(w->rdma) : 0;

@@ -44,6 +44,8 @@ int worker_add_rdma(struct worker *w, struct rdma_conn *c);
  * thread exits.  Frees w.
  */
 void worker_stop(struct worker *w, int drain_ms);
+/* Devices were marked gone (rdma_devs_check): release what is on them. */
+void worker_rdma_check_gone(struct worker *w);
 /* TCP and RDMA connections. */
 unsigned worker_nconns(struct worker *w);
 unsigned worker_rdma_nconns(struct worker *w);

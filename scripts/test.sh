@@ -2,8 +2,14 @@
 # Run every Silk test suite and print one summary.  This is the README's
 # test command (`make check`) and what .ci/run calls.
 #
-#   scripts/test.sh                  deps, build, then unit fuzz kunit vm
-#   scripts/test.sh SUITE...         only these suites (unit|fuzz|kunit|vm)
+#   scripts/test.sh                  deps, build, then unit fuzz kunit vm vm-rdma bench
+#   scripts/test.sh SUITE...         only these suites (unit|fuzz|kunit|vm|vm-rdma|bench)
+#
+# vm runs the integration suite over TCP, vm-rdma the same suite (plus the
+# RDMA-only tests) over soft-RoCE, each in one VM boot.  bench runs the
+# benchmark harness in quick mode (scripts/bench.sh --quick): it proves that
+# every system and native benchmark can be set up and measured, and asserts
+# nothing about speed.
 #
 # Environment:
 #   SILK_TEST_FILTER=NAME   integration tests whose name matches (vm suite)
@@ -21,14 +27,14 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
-all_suites=(unit fuzz kunit vm)
+all_suites=(unit fuzz kunit vm vm-rdma bench)
 suites=()
 for a in "$@"; do
 	case "$a" in
-	unit|fuzz|kunit|vm) suites+=("$a") ;;
+	unit|fuzz|kunit|vm|vm-rdma|bench) suites+=("$a") ;;
 	vmtest|integration) suites+=(vm) ;;
 	-h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	*) echo "test.sh: unknown suite '$a' (unit, fuzz, kunit, vm)" >&2; exit 2 ;;
+	*) echo "test.sh: unknown suite '$a' (unit, fuzz, kunit, vm, vm-rdma, bench)" >&2; exit 2 ;;
 	esac
 done
 [ ${#suites[@]} -gt 0 ] || suites=("${all_suites[@]}")
@@ -38,9 +44,9 @@ mkdir -p "$logdir"
 export SILK_FUZZ_SECONDS=${SILK_FUZZ_SECONDS:-60}
 
 # Wall-clock limits per step (seconds); CI has 90 minutes for everything.
-declare -A limit=([deps]=1200 [build]=1200 [unit]=900 [fuzz]=900 [kunit]=2400 [vm]=1800)
+declare -A limit=([deps]=1200 [build]=1200 [unit]=900 [fuzz]=900 [kunit]=2400 [vm]=1800 [vm-rdma]=1800 [bench]=1200)
 # The prefix of each suite's result line.
-declare -A prefix=([unit]=unit [fuzz]=fuzz [kunit]=kunit [vm]=vmtest)
+declare -A prefix=([unit]=unit [fuzz]=fuzz [kunit]=kunit [vm]=vmtest [vm-rdma]=vmtest [bench]=bench)
 
 names=() npass=() nfail=() notes=() secs=()
 total_pass=0 total_fail=0
@@ -112,7 +118,11 @@ for s in "${suites[@]}"; do
 	unit) suite unit make -C tests unit ;;
 	fuzz) suite fuzz scripts/fuzz.sh ;;
 	kunit) suite kunit scripts/kunit.sh ;;
-	vm) suite vm env SILK_NO_BUILD=1 scripts/vmtest.sh ;;
+	vm) suite vm env SILK_NO_BUILD=1 SILK_TRANSPORT=tcp scripts/vmtest.sh ;;
+	vm-rdma) suite vm-rdma env SILK_NO_BUILD=1 SILK_TRANSPORT=rdma \
+		SILK_VM_RESULTS="$top/build/vmtest-rdma" scripts/vmtest.sh ;;
+	bench) suite bench env SILK_NO_BUILD=1 scripts/bench.sh --quick \
+		--results "$top/build/bench-quick" ;;
 	esac
 done
 

@@ -365,6 +365,8 @@ void print_node(FILE *f, json_object *node)
 	/* Older silkd versions do not report RDMA listeners. */
 	if (json_object_object_get_ex(node, "rdma_listen", NULL))
 		print_addr_list(f, "rdma listen: ", node, "rdma_listen");
+	if (json_object_object_get_ex(node, "rdma_listen_down", NULL))
+		print_addr_list(f, "rdma down:   ", node, "rdma_listen_down");
 	jint_str(node, "threads", buf, sizeof(buf));
 	fprintf(f, "threads:     %s\n", buf);
 	jint_str(node, "connections", buf, sizeof(buf));

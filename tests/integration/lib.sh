@@ -17,7 +17,9 @@ SILK_TOP=${SILK_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SILKD=${SILKD:-$SILK_TOP/daemon/silkd}
 SILKCTL=${SILKCTL:-$SILK_TOP/tools/silkctl}
 SILK_KO=${SILK_KO:-$SILK_TOP/kernel/silk.ko}
+SILK_RDMA_KO=${SILK_RDMA_KO:-$SILK_TOP/kernel/silk_rdma.ko}
 HOSTILE=${HOSTILE:-$SILK_TOP/tests/tools/hostile_server}
+HOSTILE_RDMA=${HOSTILE_RDMA:-$SILK_TOP/tests/tools/hostile_rdma}
 NL_MALFORMED=${NL_MALFORMED:-$SILK_TOP/tests/tools/nl_malformed}
 
 SILK_TRANSPORT=${SILK_TRANSPORT:-tcp}
@@ -67,6 +69,10 @@ must_fail() {
 
 assert_eq() { # actual expected what
 	[ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+}
+
+assert_match() { # text extended-regex what
+	printf '%s\n' "$1" | grep -Eqi -- "$2" || fail "$3: '$1' does not match /$2/"
 }
 
 # Wait up to $1 seconds for the command to succeed (polls every 0.2 s).
@@ -141,16 +147,30 @@ dmesg_clean_since() { # marker
 
 # ---------------------------------------------------------------- module
 
-module_loaded() { [ -d /sys/module/silk ]; }
+# The module that provides the transport under test (rmmod target).
+transport_module() { [ "$SILK_TRANSPORT" = rdma ] && echo silk_rdma || echo silk; }
 
-# insmod does not load dependencies (libcrc32c): modprobe them first.
+module_loaded() {
+	[ -d /sys/module/silk ] || return 1
+	[ "$SILK_TRANSPORT" != rdma ] || [ -d /sys/module/silk_rdma ]
+}
+
+# insmod does not load dependencies (libcrc32c, rdma_cm): modprobe them
+# first.  The RDMA transport is its own module, on top of silk.ko.
 silk_insmod() {
 	local m
-	for m in $(modinfo -F depends "$SILK_KO" | tr ',' ' '); do
-		modprobe "$m" || return 1
+	if [ ! -d /sys/module/silk ]; then
+		for m in $(modinfo -F depends "$SILK_KO" | tr ',' ' '); do
+			modprobe "$m" || return 1
+		done
+		# shellcheck disable=SC2086
+		insmod "$SILK_KO" $SILK_MODULE_PARAMS || return 1
+	fi
+	[ "$SILK_TRANSPORT" = rdma ] && [ ! -d /sys/module/silk_rdma ] || return 0
+	for m in $(modinfo -F depends "$SILK_RDMA_KO" | tr ',' ' '); do
+		[ "$m" = silk ] || modprobe "$m" || return 1
 	done
-	# shellcheck disable=SC2086
-	insmod "$SILK_KO" $SILK_MODULE_PARAMS
+	insmod "$SILK_RDMA_KO"
 }
 
 module_load() {
@@ -159,7 +179,10 @@ module_load() {
 }
 
 module_unload() { # [timeout]
-	module_loaded || return 0
+	if [ -d /sys/module/silk_rdma ]; then
+		timeout "${1:-60}" rmmod silk_rdma || return 1
+	fi
+	[ -d /sys/module/silk ] || return 0
 	timeout "${1:-60}" rmmod silk
 }
 
@@ -200,9 +223,12 @@ wait_stat() { # key n secs
 silkd_start() {
 	mkdir -p "$SILK_DATA" "$(dirname "$SILK_SOCK")" "$T_DIR"
 	silkd_alive && fail "silkd already running"
-	local listen=$SILK_ADDR:$SILK_PORT
-	echo "---- silkd start $(date +%T): -d $SILK_DATA -l $listen $*" >>"$T_DIR/silkd.log"
-	"$SILKD" -d "$SILK_DATA" -l "$listen" --mgmt-socket "$SILK_SOCK" "$@" \
+	local listen=$SILK_ADDR:$SILK_PORT conf=$T_DIR/silkd.conf
+	# Both listeners on one node; the RDMA one only when it is tested.
+	: >"$conf"
+	[ "$SILK_TRANSPORT" != rdma ] || echo "rdma_listen = $listen" >"$conf"
+	echo "---- silkd start $(date +%T): -c $conf ($(cat "$conf")) -d $SILK_DATA -l $listen $*" >>"$T_DIR/silkd.log"
+	"$SILKD" -c "$conf" -d "$SILK_DATA" -l "$listen" --mgmt-socket "$SILK_SOCK" "$@" \
 		>>"$T_DIR/silkd.log" 2>&1 </dev/null &
 	echo $! >"$SILK_STATE/silkd.pid"
 	local i end=$((SECONDS + 30))
@@ -276,7 +302,7 @@ transport_setup() {
 				ip addr add 192.0.2.1/24 dev d0 && ip link set d0 up
 		} || fail "cannot set up dummy interface d0"
 		modprobe rdma_rxe || fail "modprobe rdma_rxe failed"
-		rdma link show rxe0 >/dev/null 2>&1 ||
+		[ -e /sys/class/infiniband/rxe0 ] ||
 			rdma link add rxe0 type rxe netdev d0 || fail "rdma link add failed"
 		;;
 	*) fail "unknown SILK_TRANSPORT '$SILK_TRANSPORT' (tcp or rdma)" ;;
@@ -419,12 +445,20 @@ bg_running() { # name
 	pid=$(cat "$SILK_STATE/$1.pid" 2>/dev/null) && pid_running "$pid"
 }
 
+# A misbehaving server on SILK_ADDR:PORT for the transport under test.
 hostile_start() { # port mode [args...]
-	local port=$1 mode=$2; shift 2
-	"$HOSTILE" --listen "127.0.0.1:$port" --mode "$mode" "$@" \
+	local port=$1 mode=$2 bin=$HOSTILE; shift 2
+	[ "$SILK_TRANSPORT" = rdma ] && bin=$HOSTILE_RDMA
+	"$bin" --listen "$SILK_ADDR:$port" --mode "$mode" "$@" \
 		>>"$T_DIR/hostile-$mode.log" 2>&1 </dev/null &
 	echo $! >"$SILK_STATE/hostile-$port.pid"
-	wait_for 10 port_listening "$port" || fail "hostile_server ($mode) is not listening on $port"
+	if [ "$SILK_TRANSPORT" = rdma ]; then
+		# An RDMA listener has no TCP socket to look for: wait for its line.
+		wait_for 10 grep -q 'listening' "$T_DIR/hostile-$mode.log" ||
+			fail "hostile_rdma ($mode) is not listening on $port"
+	else
+		wait_for 10 port_listening "$port" || fail "hostile_server ($mode) is not listening on $port"
+	fi
 }
 
 hostile_stop() { # port

@@ -12,7 +12,9 @@
 # 300), clean up whatever it left, then fail it if the kernel log since the
 # marker shows a BUG, WARNING, oops, lockdep report or hung task.  Prints
 # "PASS NAME" / "FAIL NAME: reason" per test, then
-# "integration: N passed, N failed".
+# "integration: N passed, N failed".  A test whose header has
+# "# transports: rdma" (a space-separated list) is planned only for those
+# transports; every other test runs for every transport.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +40,10 @@ for f in "$here"/t[0-9]*.sh; do
 	name=$(basename "$f" .sh)
 	name=${name#t[0-9][0-9]-}
 	if [ -n "$filter" ] && ! grep -Eq -- "$filter" <<<"$name"; then
+		continue
+	fi
+	only=$(sed -n 's/^# transports: *//p' "$f" | head -n 1)
+	if [ -n "$only" ] && [[ " $only " != *" ${SILK_TRANSPORT:-tcp} "* ]]; then
 		continue
 	fi
 	tests+=("$f")

@@ -17,7 +17,12 @@ q=/sys/block/$disk/queue
 log "attached a4k as $dev"
 assert_eq "$(blockdev --getsize64 "$dev")" $((64 << 20)) "size of $dev"
 assert_eq "$(cat "$q/logical_block_size")" 4096 "logical_block_size"
-[ "$(cat "$q/max_hw_sectors_kb")" -ge 1024 ] || fail "max_hw_sectors_kb $(cat "$q/max_hw_sectors_kb") < 1024"
+# The largest I/O: the server's max_data -- 1 MiB over TCP, silkd's
+# rdma_max_data (256 KiB by default) over RDMA.
+max_kb=1024
+[ "$SILK_TRANSPORT" = rdma ] && max_kb=256
+[ "$(cat "$q/max_hw_sectors_kb")" -ge $max_kb ] ||
+	fail "max_hw_sectors_kb $(cat "$q/max_hw_sectors_kb") < $max_kb"
 assert_eq "$(cat "$q/write_cache")" "write back" "write_cache"
 assert_eq "$(cat "$q/fua")" 1 "fua"
 [ "$(cat "$q/discard_max_bytes")" -gt 0 ] || fail "discard not advertised"
@@ -30,6 +35,10 @@ assert_eq "$nq" "$want" "hw queues with --queues 2"
 ls "/sys/block/$disk/silk" >"$T_DIR/sysfs.txt" 2>&1 || ls "/sys/block/$disk" >"$T_DIR/sysfs.txt"
 assert_eq "$(silk_sysfs "$dev" volume)" a4k "sysfs volume"
 assert_eq "$(silk_sysfs "$dev" transport)" "$SILK_TRANSPORT" "sysfs transport"
+want_tdev=-
+[ "$SILK_TRANSPORT" = rdma ] && want_tdev=rxe0
+assert_eq "$(silk_sysfs "$dev" transport_dev)" "$want_tdev" "sysfs transport_dev"
+"$SILKCTL" list | grep -q "$SILK_TRANSPORT" || fail "silkctl list does not show the transport"
 silk_sysfs "$dev" state | grep -qi live || fail "sysfs state is '$(silk_sysfs "$dev" state)', expected live"
 silk_sysfs "$dev" server | grep -q "$SILK_PORT" || fail "sysfs server '$(silk_sysfs "$dev" server)' lacks port $SILK_PORT"
 

@@ -49,7 +49,7 @@ dev=$(attach di)
 fio_bg busy-c "$dev"
 wait_stat writes 200 120
 rc=0
-timeout 90 rmmod silk 2>"$T_DIR/rmmod.err" || rc=$?
+timeout 90 rmmod "$(transport_module)" 2>"$T_DIR/rmmod.err" || rc=$?
 log "(c) rmmod exit $rc: $(cat "$T_DIR/rmmod.err")"
 [ $rc -ne 124 ] || fail "rmmod hung with a busy device"
 if [ $rc -ne 0 ]; then

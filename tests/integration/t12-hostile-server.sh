@@ -1,7 +1,9 @@
 #!/bin/bash
-# A hostile server (tests/tools/hostile_server) answers HELLO and then
-# misbehaves: garbage, short and oversized replies, unknown tags, bad
-# digests, wrong opcodes, or no replies at all.  Each mode must end in an
+# A hostile server (tests/tools/hostile_server, or hostile_rdma for the
+# RDMA transport) answers HELLO and then misbehaves: garbage, short and
+# oversized replies, unknown tags, bad digests (TCP), READ replies with a
+# payload and wrong remote invalidations (RDMA), wrong opcodes, or no
+# replies at all.  Each mode must end in an
 # error or a reconnect: attach fails cleanly, or I/O fails (never hangs,
 # never returns data) and the device detaches; never an oops.  The modes
 # run side by side, each against its own server and device (a failing
@@ -13,7 +15,11 @@
 . "$(dirname "$0")/lib.sh"
 t_begin
 
-[ -x "$HOSTILE" ] || fail "missing $HOSTILE (run make)"
+if [ "$SILK_TRANSPORT" = rdma ]; then
+	[ -x "$HOSTILE_RDMA" ] || fail "missing $HOSTILE_RDMA (run make)"
+else
+	[ -x "$HOSTILE" ] || fail "missing $HOSTILE (run make)"
+fi
 size=$((64 << 20))
 
 # Devices attached to the server on PORT.
@@ -28,7 +34,8 @@ devices_on_port() { # port
 # One misbehaving mode; runs in a subshell, fails with exit 1.
 hostile_mode() { # mode port
 	local mode=$1 port=$2 rc=0 out dev rrc=0 wrc=0
-	local args=(--addr 127.0.0.1 --port "$port" --loss-timeout 5 --io-timeout 3)
+	local args=(--addr "$SILK_ADDR" --port "$port" --loss-timeout 5 --io-timeout 3)
+	[ "$SILK_TRANSPORT" = tcp ] || args+=(--transport "$SILK_TRANSPORT")
 	[ "$mode" = baddigest ] && args+=(--digest)
 	out=$(timeout 240 "$SILKCTL" attach hostile "${args[@]}" 2>&1) || rc=$?
 	log "$mode: attach exit $rc: $out"
@@ -56,7 +63,13 @@ hostile_mode() { # mode port
 	log "$mode: error reported, device detached"
 }
 
-modes=(garbage short oversized badtag baddigest wrongop slow)
+if [ "$SILK_TRANSPORT" = rdma ]; then
+	# No digests on RDMA; instead a READ reply claiming a payload and a
+	# reply that invalidates an rkey the host never gave.
+	modes=(garbage short oversized badtag wrongop readdata badinv slow)
+else
+	modes=(garbage short oversized badtag baddigest wrongop slow)
+fi
 port=7500
 for mode in "${modes[@]}"; do
 	port=$((port + 1))
@@ -109,6 +122,23 @@ detach "$dev" 60
 hostile_stop "$port"
 grep -q 'flap after' "$T_DIR/hostile-flap.log" || fail "the flap server never dropped a connection"
 log "flap: $(grep -c 'flap after' "$T_DIR/hostile-flap.log") connection drops survived"
+
+# RDMA connection manager misbehaviour: a reject, an accept granting queue
+# depth 0, an accept without private data.  Attach must fail cleanly.
+if [ "$SILK_TRANSPORT" = rdma ]; then
+	for cm in reject baddepth noprivate; do
+		port=$((port + 1))
+		hostile_start "$port" good --size "$size" --timeout 120 --cm-mode "$cm"
+		rc=0
+		out=$(timeout 120 "$SILKCTL" attach hostile --addr "$SILK_ADDR" --port "$port" \
+			--transport rdma --loss-timeout 5 2>&1) || rc=$?
+		log "cm $cm: attach exit $rc: $out"
+		[ $rc -ne 124 ] || fail "cm $cm: attach did not return within 120 s"
+		[ $rc -ne 0 ] || failed+=("cm-$cm (attach succeeded)")
+		[ -z "$(devices_on_port "$port")" ] || failed+=("cm-$cm (left a device)")
+		hostile_stop "$port"
+	done
+fi
 
 [ ${#failed[@]} -eq 0 ] || fail "hostile modes that failed: ${failed[*]}"
 t_pass

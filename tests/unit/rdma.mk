@@ -4,7 +4,7 @@
 # Needs daemon.mk (included first: fragments are sorted) for the
 # sanitized daemon objects.
 RDMA_T_TESTS := $(addprefix unit/,test_rdma_capsule test_rdma_config \
-	test_rdma_sess)
+	test_rdma_sess test_rdma_dev)
 
 UNIT_TESTS += $(RDMA_T_TESTS)
 

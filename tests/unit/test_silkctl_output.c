@@ -258,6 +258,7 @@ static void test_node(void **state)
 		"{\"version\":\"0.1.0\",\"uptime_s\":12,\"data_dir\":\"/var/lib/silk\","
 		"\"listen\":[\"0.0.0.0:7400\",\"[::]:7400\"],\"threads\":2,"
 		"\"rdma_listen\":[\"192.0.2.1:7400\"],\"rdma_connections\":1,"
+		"\"rdma_listen_down\":[\"192.0.2.2:7400\"],"
 		"\"connections\":4,\"volumes\":1,\"stats\":{\"reads\":10,\"writes\":20}}");
 	json_object *junk = json_tokener_parse("{\"listen\":\"nope\",\"stats\":[1]}");
 	struct capture c;
@@ -268,6 +269,7 @@ static void test_node(void **state)
 	assert_non_null(strstr(s, "version:     0.1.0\n"));
 	assert_non_null(strstr(s, "listen:      0.0.0.0:7400, [::]:7400\n"));
 	assert_non_null(strstr(s, "rdma listen: 192.0.2.1:7400\n"));
+	assert_non_null(strstr(s, "rdma down:   192.0.2.2:7400\n"));
 	assert_non_null(strstr(s, "connections: 4 (rdma 1)\n"));
 	assert_non_null(strstr(s, "reads=10"));
 	assert_non_null(strstr(s, "writes=20"));
