@@ -15,36 +15,8 @@
 #include "log.h"
 #include "netaddr.h"
 
-static char conf_path[64];
-
-static int setup(void **state)
-{
-	int fd;
-
-	(void)state;
-	snprintf(conf_path, sizeof(conf_path), "/tmp/silk-conf-XXXXXX");
-	fd = mkstemp(conf_path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	unlink(conf_path);
-	return 0;
-}
-
-static void write_conf(const char *text)
-{
-	FILE *f = fopen(conf_path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
+#define CONF_FIXTURE_PREFIX "silk-conf"
+#include "conf_fixture.h"
 
 /* Run config_load on a NULL-terminated argument list. */
 static int load(struct silkd_config *c, char *err, size_t errlen, ...)
