@@ -51,18 +51,6 @@ struct workqueue_struct *silk_io_wq;
 EXPORT_SYMBOL_GPL(silk_io_wq);
 struct workqueue_struct *silk_ctrl_wq;
 
-/*
- * The pure wire helpers of silk_wire.c, for transport modules
- * (silk_rdma.ko).  Exported here so that silk_wire.c stays free of
- * module glue: the KUnit suites compile it on its own.
- */
-EXPORT_SYMBOL_GPL(silk_hdr_build_keepalive);
-EXPORT_SYMBOL_GPL(silk_reply_parse);
-EXPORT_SYMBOL_GPL(silk_reply_check);
-EXPORT_SYMBOL_GPL(silk_status_to_errno);
-EXPORT_SYMBOL_GPL(silk_hello_build);
-EXPORT_SYMBOL_GPL(silk_hello_rep_parse);
-
 /* Bring parameters given at load time into their valid ranges. */
 static void silk_params_sanitize(void)
 {

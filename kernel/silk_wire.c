@@ -4,6 +4,7 @@
  * everything that arrives from the server before any of it is used.
  */
 #include <linux/errno.h>
+#include <linux/export.h>
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include "silk_wire.h"
@@ -48,6 +49,7 @@ void silk_hdr_build_keepalive(struct silk_hdr *h, u32 vol_id, u64 epoch)
 	silk_hdr_fill(h, SILK_OP_KEEPALIVE, 0, SILK_TAG_KEEPALIVE, 0, vol_id,
 		      0, 0, epoch);
 }
+EXPORT_SYMBOL_GPL(silk_hdr_build_keepalive);
 
 /**
  * silk_reply_parse() - decode and validate a reply header on its own
@@ -103,6 +105,7 @@ int silk_reply_parse(const struct silk_hdr *h, u32 max_data,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_GPL(silk_reply_parse);
 
 /**
  * silk_reply_check() - check a parsed reply against the request it answers
@@ -127,6 +130,7 @@ int silk_reply_check(const struct silk_reply *r, u8 req_opcode, u32 rx_len,
 	}
 	return 0;
 }
+EXPORT_SYMBOL_GPL(silk_reply_check);
 
 /**
  * silk_status_to_errno() - map a wire status to a negative errno
@@ -160,6 +164,7 @@ int silk_status_to_errno(u16 status)
 		return -EIO;
 	}
 }
+EXPORT_SYMBOL_GPL(silk_status_to_errno);
 
 /**
  * silk_hello_build() - build the HELLO request of a connection
@@ -190,6 +195,7 @@ int silk_hello_build(struct silk_hdr *h, struct silk_hello_req *p,
 		      0, hp->epoch);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(silk_hello_build);
 
 /**
  * silk_hello_rep_parse() - validate a HELLO reply payload
@@ -237,3 +243,4 @@ int silk_hello_rep_parse(const struct silk_hello_rep *p, u32 req_features,
 		info->max_data = SILK_MAX_DATA;
 	return 0;
 }
+EXPORT_SYMBOL_GPL(silk_hello_rep_parse);
