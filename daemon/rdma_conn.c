@@ -757,26 +757,70 @@ static void on_wc(struct rdma_conn *c, const struct ibv_wc *wc)
 	}
 }
 
+/* Replies chained into one ibv_post_send call (one doorbell). */
+#define POST_BATCH 16
+
+struct post_batch {
+	struct ibv_send_wr wr[2 * POST_BATCH];
+	struct ibv_sge sge[2 * POST_BATCH];
+	unsigned nwr;
+	unsigned nrep;
+};
+
+/* Hand the chained work requests to the QP.  On failure the connection
+ * dies, which forgets every posted slot (rdma_conn_kill). */
+static void post_batch_flush(struct rdma_conn *c, struct post_batch *pb)
+{
+	struct ibv_send_wr *bad;
+	int rc;
+
+	if (!pb->nwr)
+		return;
+	pb->wr[pb->nwr - 1].next = NULL;
+	rc = ibv_post_send(c->id->qp, &pb->wr[0], &bad);
+	pb->nwr = 0;
+	pb->nrep = 0;
+	if (rc)
+		rdma_conn_kill(c, false, "reply: ibv_post_send: %s",
+			       strerror(rc));
+}
+
+static struct ibv_send_wr *post_batch_add(struct post_batch *pb)
+{
+	struct ibv_send_wr *wr = &pb->wr[pb->nwr];
+
+	memset(wr, 0, sizeof(*wr));
+	wr->sg_list = &pb->sge[pb->nwr];
+	wr->num_sge = 1;
+	if (pb->nwr)
+		pb->wr[pb->nwr - 1].next = wr;
+	pb->nwr++;
+	return wr;
+}
+
 /*
- * Post what the session has to send, in its order.  Once posted, a reply
- * leaves the session (its slot and tag are free again: the host may reuse
- * the tag as soon as the reply arrives, before the send completes); only
- * a READ's data buffer stays ours until the completion.
+ * Post what the session has to send, in its order, up to POST_BATCH
+ * replies per ibv_post_send (with soft-RoCE every post is a system call
+ * and a run of the requester).  Once built, a reply leaves the session
+ * (its slot and tag are free again: the host may reuse the tag as soon as
+ * the reply arrives, before the send completes); only a READ's data
+ * buffer stays ours until the completion.
  */
 static void post_replies(struct rdma_conn *c)
 {
+	struct post_batch pb;
 	struct sreq *r;
 
+	pb.nwr = 0;
+	pb.nrep = 0;
 	while (!c->dead && (r = sess_tx_head(c->sess)) != NULL &&
 	       c->nposted < c->sz.send) {
 		uint32_t slot = (c->post_tail + c->nposted) % c->sz.send;
 		uint8_t *out = c->rep_mem + (size_t)slot * SILK_RDMA_REP_MAX;
 		struct rdma_rbuf *b = r->xprt;
-		struct ibv_send_wr wr[2], *first, *bad;
-		struct ibv_sge sge[2];
+		struct ibv_send_wr *wr;
 		struct rdma_reply rep;
 		uint32_t nwr;
-		int rc;
 
 		if (rdma_reply_build(r->rep_hdr, r->data, r->rep_len, out,
 				     &rep) < 0) {
@@ -786,45 +830,39 @@ static void post_replies(struct rdma_conn *c)
 		}
 		nwr = rep.write_len ? 2 : 1;
 		if (c->sq_used + nwr > c->sz.send)
-			return;		/* again on the next send completion */
-		memset(wr, 0, sizeof(wr));
-		first = &wr[1];
-		if (rep.write_len) {
-			if (!b || b->cmd.sgl_len != rep.write_len) {
-				rdma_conn_kill(c, false, "READ reply without its SGL (internal error)");
-				return;
-			}
-			sge[0].addr = (uintptr_t)r->data;
-			sge[0].length = rep.write_len;
-			sge[0].lkey = c->data_mr->lkey;
-			wr[0].wr_id = WRID(WR_WRITE, slot);
-			wr[0].sg_list = &sge[0];
-			wr[0].num_sge = 1;
-			wr[0].opcode = IBV_WR_RDMA_WRITE;
-			wr[0].wr.rdma.remote_addr = b->cmd.addr;
-			wr[0].wr.rdma.rkey = b->cmd.rkey;
-			wr[0].next = &wr[1];
-			first = &wr[0];
-		}
-		sge[1].addr = (uintptr_t)out;
-		sge[1].length = rep.send_len;
-		sge[1].lkey = c->rep_mr->lkey;
-		wr[1].wr_id = WRID(WR_SEND, slot);
-		wr[1].sg_list = &sge[1];
-		wr[1].num_sge = 1;
-		wr[1].send_flags = IBV_SEND_SIGNALED;
-		if (b && b->cmd.sgl_len && c->remote_inv) {
-			wr[1].opcode = IBV_WR_SEND_WITH_INV;
-			wr[1].invalidate_rkey = b->cmd.rkey;
-		} else {
-			wr[1].opcode = IBV_WR_SEND;
-		}
-		rc = ibv_post_send(c->id->qp, first, &bad);
-		if (rc) {
-			rdma_conn_kill(c, false, "reply: ibv_post_send: %s",
-				       strerror(rc));
+			break;		/* again on the next send completion */
+		if (rep.write_len && (!b || b->cmd.sgl_len != rep.write_len)) {
+			rdma_conn_kill(c, false, "READ reply without its SGL (internal error)");
 			return;
 		}
+		if (pb.nrep == POST_BATCH) {
+			post_batch_flush(c, &pb);
+			if (c->dead)
+				return;
+		}
+		if (rep.write_len) {
+			wr = post_batch_add(&pb);
+			wr->sg_list->addr = (uintptr_t)r->data;
+			wr->sg_list->length = rep.write_len;
+			wr->sg_list->lkey = c->data_mr->lkey;
+			wr->wr_id = WRID(WR_WRITE, slot);
+			wr->opcode = IBV_WR_RDMA_WRITE;
+			wr->wr.rdma.remote_addr = b->cmd.addr;
+			wr->wr.rdma.rkey = b->cmd.rkey;
+		}
+		wr = post_batch_add(&pb);
+		wr->sg_list->addr = (uintptr_t)out;
+		wr->sg_list->length = rep.send_len;
+		wr->sg_list->lkey = c->rep_mr->lkey;
+		wr->wr_id = WRID(WR_SEND, slot);
+		wr->send_flags = IBV_SEND_SIGNALED;
+		if (b && b->cmd.sgl_len && c->remote_inv) {
+			wr->opcode = IBV_WR_SEND_WITH_INV;
+			wr->invalidate_rkey = b->cmd.rkey;
+		} else {
+			wr->opcode = IBV_WR_SEND;
+		}
+		pb.nrep++;
 		c->posted[slot].nwr = nwr;
 		c->posted[slot].held = rep.write_len ? b : NULL;
 		if (rep.write_len)
@@ -835,6 +873,7 @@ static void post_replies(struct rdma_conn *c)
 			c->cmds--;
 		sess_tx_advance(c->sess, SILK_HDR_SIZE + r->rep_len);
 	}
+	post_batch_flush(c, &pb);
 }
 
 void rdma_conn_flush(struct rdma_conn *c)
