@@ -4,17 +4,21 @@
 # repository), print its output, and exit with its status.
 #
 #   scripts/vm.sh [--results DIR] [--timeout SECS] [--mem MB] [--smp N]
-#                 [--kernel VERSION] -- COMMAND [ARGS...]
+#                 [--kernel VERSION] [--cpu MODEL] [--append KERNEL-ARGS]
+#                 -- COMMAND [ARGS...]
 #
 # DIR (default: a new temporary directory) is shared writable and appears in
 # the guest at the same path; the guest console goes to DIR/console.log and
 # the command's output to DIR/vm-output.log.  Everything else the guest
 # writes lives in tmpfs (/tmp, /run, /var/lib, /var/log, /root) and is gone
 # after the run.  The guest has no network besides its own loopback.
+# MODEL (default: max, or $SILK_VM_CPU) is QEMU's -cpu, e.g. max,-erms;
+# KERNEL-ARGS are added to the guest's command line (e.g. tsc=reliable):
+# both are for experiments on the rig (Documentation/performance.md).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-results= timeout=1800 mem=3072 smp=2 kver=
+results= timeout=1800 mem=3072 smp=2 kver= append= cpu=${SILK_VM_CPU:-max}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--results) results=$2; shift 2 ;;
@@ -22,8 +26,10 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--kernel) kver=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "vm.sh: unknown option: $1" >&2; exit 2 ;;
 	esac
 done
@@ -105,10 +111,10 @@ rm -f "$results/.vm-rc" "$results/vm-output.log" "$results/console.log"
 printf '%q ' "$@" >"$results/.vm-cmd"
 : >"$results/vm-output.log"
 
-qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem" \
+qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -display none -no-reboot -net none \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=4 panic=-1 SILKVM_GUEST=$top/scripts/vm-guest.sh SILKVM_REPO=$top SILKVM_RESULTS=$results" \
+	-append "console=ttyS0 loglevel=4 panic=-1 $append SILKVM_GUEST=$top/scripts/vm-guest.sh SILKVM_REPO=$top SILKVM_RESULTS=$results" \
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$top",mount_tag=repo,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$results",mount_tag=results,security_model=none,multidevs=remap \
