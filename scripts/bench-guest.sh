@@ -92,6 +92,13 @@ prefill() { # dev
 		--iodepth=4 --size=100% --output=/dev/null
 }
 
+# utime + stime of silkd (clock ticks), when silkd serves this system.
+server_ticks() {
+	[ -n "$SILKD_PID" ] && [ -r "/proc/$SILKD_PID/stat" ] || return 0
+	# Fields after the ")" that ends the command name: utime is the 12th.
+	sed 's/^.*) //' "/proc/$SILKD_PID/stat" | awk '{ print $12 + $13 }'
+}
+
 # One fio job; fails on any fio error.
 run_job() { # sys dev spec
 	local sys=$1 dev=$2 name rw bs qd
@@ -104,12 +111,14 @@ run_job() { # sys dev spec
 			--iodepth="$qd" --time_based --runtime="$ramp" --output=/dev/null || return 1
 	fi
 	head -n 1 /proc/stat >"$out/cpu/$sys-$name.stat"
+	server_ticks >"$out/cpu/$sys-$name.server"
 	# shellcheck disable=SC2086
 	step "fio $name" fio --name="$name" $common --rw="$rw" --bs="$bs" \
 		--iodepth="$qd" --time_based --runtime="$runtime" \
 		--lat_percentiles=1 --percentile_list=50:99:99.9 \
 		--output-format=json --output="$out/fio/$sys-$name.json" || return 1
 	head -n 1 /proc/stat >>"$out/cpu/$sys-$name.stat"
+	server_ticks >>"$out/cpu/$sys-$name.server"
 	log "$sys $name: $(summary "$out/fio/$sys-$name.json")"
 }
 

@@ -56,6 +56,17 @@ def cpu_figures(path, hz, ios):
     return busy / hz * 1e6 / ios, (busy / total if total else None)
 
 
+def server_cpu(path, hz, ios):
+    """CPU us per I/O of silkd (utime + stime ticks before and after)."""
+    lines = read_text(path).split()
+    if len(lines) != 2 or not ios:
+        return None
+    try:
+        return (int(lines[1]) - int(lines[0])) / hz * 1e6 / ios
+    except ValueError:
+        return None
+
+
 def job_figures(out, system, job, direction, hz):
     """Figures of one fio job, or (None, reason)."""
     fj = load_json(os.path.join(out, "fio", "%s-%s.json" % (system, job)))
@@ -70,6 +81,8 @@ def job_figures(out, system, job, direction, hz):
     pct = d.get("lat_ns", {}).get("percentile", {})
     cpu, busy = cpu_figures(os.path.join(out, "cpu", "%s-%s.stat" % (system, job)),
                             hz, d["total_ios"])
+    server = server_cpu(os.path.join(out, "cpu", "%s-%s.server" % (system, job)),
+                        hz, d["total_ios"])
     return {
         "iops": d["iops"],
         "mb_s": d["bw_bytes"] / 1e6,
@@ -81,6 +94,9 @@ def job_figures(out, system, job, direction, hz):
         "runtime_s": d["runtime"] / 1e3,
         "cpu_us_per_io": cpu,
         "guest_busy_fraction": busy,
+        "silkd_cpu_us_per_io": server,
+        "cpu_outside_silkd_us_per_io": (cpu - server
+                                        if cpu is not None and server is not None else None),
     }, None
 
 
@@ -174,6 +190,26 @@ def vm_section(d, meta, res, stages, md):
             row = [job] + [fmt(val(s, job, key), digits) for s in cols]
             for ours, peer in pairs:
                 row.append(fmt(ratios[job][ours + "/" + peer][key], 2))
+            md.append("| " + " | ".join(row) + " |")
+        md.append("")
+    silks = [s for s in cols if any(val(s, job, "silkd_cpu_us_per_io") is not None
+                                    for job, _ in JOBS)]
+    if silks:
+        md.append("### CPU time per I/O: silkd's share (us) (lower is better)\n")
+        md.append("The whole-guest figure split into the silkd process (utime + stime "
+                  "from /proc/PID/stat) and everything else: the host side (silk.ko, "
+                  "the network stack or soft-RoCE), fio, interrupts. For the kernel "
+                  "peers the target's work is inside their whole-guest figure.\n")
+        hdr = ["job"]
+        for s in silks:
+            hdr += [s + ": silkd", s + ": rest"]
+        md.append("| " + " | ".join(hdr) + " |")
+        md.append("|" + "|".join(["---"] + ["---:"] * (len(hdr) - 1)) + "|")
+        for job, _ in JOBS:
+            row = [job]
+            for s in silks:
+                row += [fmt(val(s, job, "silkd_cpu_us_per_io"), 1),
+                        fmt(val(s, job, "cpu_outside_silkd_us_per_io"), 1)]
             md.append("| " + " | ".join(row) + " |")
         md.append("")
     bad = [(s, e["status"]) for s, e in systems.items() if e["status"] != "ok"]
