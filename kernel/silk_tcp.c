@@ -2,8 +2,12 @@
 /*
  * Silk TCP transport: one kernel TCP socket per hardware queue.
  *
- * Receiving runs in the queue's io_work, kicked by the socket callbacks
- * (data ready, write space).  Sending runs under the queue's send_mutex,
+ * Receiving runs in the socket's data-ready callback (tcp_read_sock()
+ * under the socket lock, usually in the softirq that delivered the reply,
+ * so a request completes without a workqueue round trip) and, under
+ * lock_sock(), in the queue's io_work for what the callback leaves: a
+ * reply that overtook the end of its request's send waits there for the
+ * sender.  Sending runs under the queue's send_mutex,
  * either inline in queue_rq() (a request that finds the queue idle is sent
  * by the submitting task, saving a workqueue round trip) or in io_work for
  * whatever could not go out at once.  Both
@@ -33,6 +37,8 @@ enum {
 enum silk_tcp_rx_state {
 	SILK_RX_HDR,
 	SILK_RX_DATA,
+	/* a whole header is in rx_hdr; its request is still being sent */
+	SILK_RX_HDR_WAIT,
 };
 
 /* Per-request transport data, after struct silk_pdu in the blk-mq PDU. */
@@ -68,7 +74,10 @@ struct silk_tcp_queue {
 	u32			ka_off;
 	struct silk_hdr		ka_hdr;
 
-	/* Receiver state, io_work only. */
+	/*
+	 * Receiver state, under the socket lock (the data-ready callback, or
+	 * io_work with lock_sock()); in SILK_RX_HDR_WAIT io_work owns it.
+	 */
 	enum silk_tcp_rx_state	rx_state;
 	struct silk_hdr		rx_hdr;
 	u32			rx_off;
@@ -184,14 +193,24 @@ static void silk_tcp_kick(struct silk_tcp_queue *queue)
 	queue_work_on(queue->io_cpu, silk_io_wq, &queue->io_work);
 }
 
+static int silk_tcp_read_sock(struct silk_tcp_queue *queue);
+
+/* Called with the socket locked, by the softirq or by release_sock(). */
 static void silk_tcp_data_ready(struct sock *sk)
 {
 	struct silk_tcp_queue *queue;
+	int ret;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	queue = sk->sk_user_data;
-	if (likely(queue && test_bit(SILK_TCPQ_LIVE, &queue->flags)))
-		silk_tcp_kick(queue);
+	if (likely(queue && test_bit(SILK_TCPQ_LIVE, &queue->flags) &&
+		   !test_bit(SILK_TCPQ_ERR, &queue->flags))) {
+		ret = silk_tcp_read_sock(queue);
+		if (ret < 0)
+			silk_tcp_queue_error(queue, ret);
+		else if (READ_ONCE(queue->rx_state) == SILK_RX_HDR_WAIT)
+			silk_tcp_kick(queue);
+	}
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
@@ -390,31 +409,16 @@ static bool silk_tcp_send_inline(struct silk_tcp_queue *queue)
 
 /* ---- receiving --------------------------------------------------------- */
 
-/* >0: bytes received, 0: nothing available, <0: error (EOF included). */
-static int silk_tcp_recv_buf(struct silk_tcp_queue *queue, void *buf,
-			     size_t len)
+/* Copy @len bytes at @offset of @skb into the current payload page. */
+static int silk_tcp_copy_page(struct sk_buff *skb, unsigned int offset,
+			      struct bio_vec *bv, unsigned int len)
 {
-	struct kvec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	void *dst = kmap_local_page(bv->bv_page);
 	int ret;
 
-	ret = kernel_recvmsg(queue->sock, &msg, &iov, 1, len, MSG_DONTWAIT);
-	if (ret == -EAGAIN)
-		return 0;
-	return ret ? ret : -ECONNRESET;
-}
-
-static int silk_tcp_recv_page(struct silk_tcp_queue *queue,
-			      struct bio_vec *bv)
-{
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-	int ret;
-
-	iov_iter_bvec(&msg.msg_iter, SILK_ITER_DEST, bv, 1, bv->bv_len);
-	ret = sock_recvmsg(queue->sock, &msg, MSG_DONTWAIT);
-	if (ret == -EAGAIN)
-		return 0;
-	return ret ? ret : -ECONNRESET;
+	ret = skb_copy_bits(skb, offset, dst + bv->bv_offset, len);
+	kunmap_local(dst);
+	return ret;
 }
 
 static void silk_tcp_proto_err(struct silk_tcp_queue *queue, const char *why)
@@ -433,19 +437,25 @@ static void silk_tcp_proto_err(struct silk_tcp_queue *queue, const char *why)
  * sender before calling the reply early; the sender never waits for
  * io_work, so this cannot deadlock.
  */
-static bool silk_tcp_req_sent(struct silk_tcp_queue *queue,
-			      struct silk_tcp_req *req)
+static bool silk_tcp_req_sent(struct silk_tcp_req *req)
 {
 	/* Pairs with the release in silk_tcp_try_send(). */
-	if (smp_load_acquire(&req->sent))
-		return true;
-	mutex_lock(&queue->send_mutex);
-	mutex_unlock(&queue->send_mutex);
-	/* The mutex orders this after the sender's last store. */
-	return READ_ONCE(req->sent);
+	return smp_load_acquire(&req->sent);
 }
 
-static int silk_tcp_handle_hdr(struct silk_tcp_queue *queue)
+/* Process context, neither the socket lock nor send_mutex held. */
+static void silk_tcp_wait_sender(struct silk_tcp_queue *queue)
+{
+	/* The mutex orders what follows after the sender's last store. */
+	mutex_lock(&queue->send_mutex);
+	mutex_unlock(&queue->send_mutex);
+}
+
+/*
+ * A whole header is in rx_hdr.  0: handled (or SILK_RX_HDR_WAIT when its
+ * request is still being sent and @may_wait is false), <0: error.
+ */
+static int silk_tcp_handle_hdr(struct silk_tcp_queue *queue, bool may_wait)
 {
 	struct silk_reply *r = &queue->rx;
 	struct silk_tcp_req *req;
@@ -480,7 +490,11 @@ static int silk_tcp_handle_hdr(struct silk_tcp_queue *queue)
 	}
 	cmd = blk_mq_rq_to_pdu(rq);
 	req = silk_tcp_req(rq);
-	if (!silk_tcp_req_sent(queue, req)) {
+	if (!silk_tcp_req_sent(req)) {
+		if (!may_wait) {
+			queue->rx_state = SILK_RX_HDR_WAIT;
+			return 0;
+		}
 		why = "reply before the request was sent";
 		goto proto;
 	}
@@ -496,6 +510,7 @@ static int silk_tcp_handle_hdr(struct silk_tcp_queue *queue)
 		queue->rx_state = SILK_RX_DATA;
 		return 0;
 	}
+	queue->rx_state = SILK_RX_HDR;
 	silk_cmd_complete(rq, r->status);
 	return 0;
 proto:
@@ -520,39 +535,117 @@ static int silk_tcp_finish_data(struct silk_tcp_queue *queue)
 	return 0;
 }
 
-/* >0: progress, 0: nothing available, <0: error. */
-static int silk_tcp_try_recv(struct silk_tcp_queue *queue)
+/*
+ * tcp_read_sock() actor: feed the receive state machine.  Stops (by
+ * consuming less than offered) at an error, recorded in desc->error, or
+ * when a header must wait for its request's sender.
+ */
+static int silk_tcp_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
+			     unsigned int offset, size_t len)
 {
-	struct silk_tcp_req *req;
-	struct bio_vec bv;
+	struct silk_tcp_queue *queue = desc->arg.data;
+	size_t done = 0;
+	int ret = 0;
+
+	while (done < len && queue->rx_state != SILK_RX_HDR_WAIT) {
+		struct silk_tcp_req *req;
+		struct bio_vec bv;
+		u32 n;
+
+		if (queue->rx_state == SILK_RX_HDR) {
+			n = min_t(size_t, len - done,
+				  SILK_HDR_SIZE - queue->rx_off);
+			ret = skb_copy_bits(skb, offset + done,
+					    (u8 *)&queue->rx_hdr + queue->rx_off,
+					    n);
+			if (ret)
+				break;
+			done += n;
+			queue->rx_off += n;
+			if (queue->rx_off < SILK_HDR_SIZE)
+				continue;
+			queue->rx_off = 0;
+			ret = silk_tcp_handle_hdr(queue, false);
+			if (ret)
+				break;
+			continue;
+		}
+		req = queue->rx_req;
+		if (!silk_tcp_data_chunk(req, &bv)) {
+			ret = -EIO;	/* request shorter than the validated length */
+			break;
+		}
+		n = min_t(size_t, len - done, bv.bv_len);
+		ret = silk_tcp_copy_page(skb, offset + done, &bv, n);
+		if (ret)
+			break;
+		done += n;
+		silk_tcp_data_advance(req, n);
+		if (!req->left) {
+			ret = silk_tcp_finish_data(queue);
+			if (ret)
+				break;
+		}
+	}
+	if (ret) {
+		desc->error = ret;
+		desc->count = 0;
+	} else if (queue->rx_state == SILK_RX_HDR_WAIT) {
+		desc->count = 0;
+	}
+	if (done)
+		WRITE_ONCE(queue->last_rx, jiffies);
+	return done;
+}
+
+/* With the socket locked.  >=0: bytes consumed, <0: error. */
+static int silk_tcp_read_sock(struct silk_tcp_queue *queue)
+{
+	read_descriptor_t desc = {
+		.arg.data = queue,
+		.count = 1,
+	};
+	struct sock *sk = queue->sock->sk;
 	int ret;
 
-	if (queue->rx_state == SILK_RX_HDR) {
-		ret = silk_tcp_recv_buf(queue, (u8 *)&queue->rx_hdr + queue->rx_off,
-					SILK_HDR_SIZE - queue->rx_off);
-		if (ret <= 0)
-			return ret;
-		WRITE_ONCE(queue->last_rx, jiffies);
-		queue->rx_off += ret;
-		if (queue->rx_off < SILK_HDR_SIZE)
-			return 1;
-		queue->rx_off = 0;
-		ret = silk_tcp_handle_hdr(queue);
-		return ret < 0 ? ret : 1;
-	}
+	if (queue->rx_state == SILK_RX_HDR_WAIT)
+		return 0;
+	ret = tcp_read_sock(sk, &desc, silk_tcp_recv_skb);
+	if (desc.error)
+		return desc.error;
+	/* The peer closed: what it sent was consumed above. */
+	if (ret <= 0 && sk->sk_shutdown & RCV_SHUTDOWN)
+		return -ECONNRESET;
+	return ret;
+}
 
-	req = queue->rx_req;
-	if (!silk_tcp_data_chunk(req, &bv))
-		return -EIO;	/* request shorter than the validated length */
-	ret = silk_tcp_recv_page(queue, &bv);
-	if (ret <= 0)
+/*
+ * io_work's share of receiving: finish a header that waited for its
+ * sender, then read what the callback left.  >0: progress, 0: nothing
+ * available, <0: error.
+ */
+static int silk_tcp_try_recv(struct silk_tcp_queue *queue)
+{
+	struct sock *sk = queue->sock->sk;
+	int progress = 0;
+	int ret;
+
+	if (READ_ONCE(queue->rx_state) == SILK_RX_HDR_WAIT) {
+		/* The callback leaves the state alone until we change it. */
+		silk_tcp_wait_sender(queue);
+		lock_sock(sk);
+		ret = silk_tcp_handle_hdr(queue, true);
+		release_sock(sk);
+		if (ret)
+			return ret;
+		progress = 1;
+	}
+	lock_sock(sk);
+	ret = silk_tcp_read_sock(queue);
+	release_sock(sk);
+	if (ret < 0)
 		return ret;
-	WRITE_ONCE(queue->last_rx, jiffies);
-	silk_tcp_data_advance(req, ret);
-	if (req->left)
-		return 1;
-	ret = silk_tcp_finish_data(queue);
-	return ret < 0 ? ret : 1;
+	return progress || ret > 0;
 }
 
 static void silk_tcp_io_work(struct work_struct *work)
