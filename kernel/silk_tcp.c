@@ -34,6 +34,13 @@ enum {
 	SILK_TCPQ_KA_OUTSTANDING,	/* keep-alive sent, no reply yet */
 };
 
+/*
+ * Payloads up to this size are copied into the bio in the data-ready
+ * callback; larger ones are left to io_work, so that copying them runs
+ * beside (not inside) the sender that delivered them on loopback.
+ */
+#define SILK_TCP_RX_INLINE_MAX	(16U << 10)
+
 enum silk_tcp_rx_state {
 	SILK_RX_HDR,
 	SILK_RX_DATA,
@@ -193,22 +200,24 @@ static void silk_tcp_kick(struct silk_tcp_queue *queue)
 	queue_work_on(queue->io_cpu, silk_io_wq, &queue->io_work);
 }
 
-static int silk_tcp_read_sock(struct silk_tcp_queue *queue);
+static int silk_tcp_read_sock(struct silk_tcp_queue *queue, bool callback,
+			      bool *defer);
 
 /* Called with the socket locked, by the softirq or by release_sock(). */
 static void silk_tcp_data_ready(struct sock *sk)
 {
 	struct silk_tcp_queue *queue;
+	bool defer = false;
 	int ret;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	queue = sk->sk_user_data;
 	if (likely(queue && test_bit(SILK_TCPQ_LIVE, &queue->flags) &&
 		   !test_bit(SILK_TCPQ_ERR, &queue->flags))) {
-		ret = silk_tcp_read_sock(queue);
+		ret = silk_tcp_read_sock(queue, true, &defer);
 		if (ret < 0)
 			silk_tcp_queue_error(queue, ret);
-		else if (READ_ONCE(queue->rx_state) == SILK_RX_HDR_WAIT)
+		else if (defer)
 			silk_tcp_kick(queue);
 	}
 	read_unlock_bh(&sk->sk_callback_lock);
@@ -535,15 +544,23 @@ static int silk_tcp_finish_data(struct silk_tcp_queue *queue)
 	return 0;
 }
 
+struct silk_tcp_rd {
+	struct silk_tcp_queue	*queue;
+	bool			callback;	/* in sk_data_ready */
+	bool			defer;		/* left work for io_work */
+};
+
 /*
  * tcp_read_sock() actor: feed the receive state machine.  Stops (by
- * consuming less than offered) at an error, recorded in desc->error, or
- * when a header must wait for its request's sender.
+ * consuming less than offered) at an error, recorded in desc->error, when
+ * a header must wait for its request's sender, or, in the callback, before
+ * a payload larger than SILK_TCP_RX_INLINE_MAX.
  */
 static int silk_tcp_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 			     unsigned int offset, size_t len)
 {
-	struct silk_tcp_queue *queue = desc->arg.data;
+	struct silk_tcp_rd *rd = desc->arg.data;
+	struct silk_tcp_queue *queue = rd->queue;
 	size_t done = 0;
 	int ret = 0;
 
@@ -570,6 +587,10 @@ static int silk_tcp_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 				break;
 			continue;
 		}
+		if (rd->callback && queue->rx.data_len > SILK_TCP_RX_INLINE_MAX) {
+			rd->defer = true;
+			break;
+		}
 		req = queue->rx_req;
 		if (!silk_tcp_data_chunk(req, &bv)) {
 			ret = -EIO;	/* request shorter than the validated length */
@@ -587,10 +608,12 @@ static int silk_tcp_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 				break;
 		}
 	}
+	if (queue->rx_state == SILK_RX_HDR_WAIT)
+		rd->defer = true;
 	if (ret) {
 		desc->error = ret;
 		desc->count = 0;
-	} else if (queue->rx_state == SILK_RX_HDR_WAIT) {
+	} else if (rd->defer) {
 		desc->count = 0;
 	}
 	if (done)
@@ -598,21 +621,30 @@ static int silk_tcp_recv_skb(read_descriptor_t *desc, struct sk_buff *skb,
 	return done;
 }
 
-/* With the socket locked.  >=0: bytes consumed, <0: error. */
-static int silk_tcp_read_sock(struct silk_tcp_queue *queue)
+/*
+ * With the socket locked.  >=0: bytes consumed, <0: error; *@defer: what
+ * is left needs io_work.
+ */
+static int silk_tcp_read_sock(struct silk_tcp_queue *queue, bool callback,
+			      bool *defer)
 {
+	struct silk_tcp_rd rd = { .queue = queue, .callback = callback };
 	read_descriptor_t desc = {
-		.arg.data = queue,
+		.arg.data = &rd,
 		.count = 1,
 	};
 	struct sock *sk = queue->sock->sk;
 	int ret;
 
-	if (queue->rx_state == SILK_RX_HDR_WAIT)
+	*defer = queue->rx_state == SILK_RX_HDR_WAIT;
+	if (*defer)
 		return 0;
 	ret = tcp_read_sock(sk, &desc, silk_tcp_recv_skb);
+	*defer = rd.defer;
 	if (desc.error)
 		return desc.error;
+	if (rd.defer)
+		return ret;
 	/* The peer closed: what it sent was consumed above. */
 	if (ret <= 0 && sk->sk_shutdown & RCV_SHUTDOWN)
 		return -ECONNRESET;
@@ -628,6 +660,7 @@ static int silk_tcp_try_recv(struct silk_tcp_queue *queue)
 {
 	struct sock *sk = queue->sock->sk;
 	int progress = 0;
+	bool defer;
 	int ret;
 
 	if (READ_ONCE(queue->rx_state) == SILK_RX_HDR_WAIT) {
@@ -641,7 +674,7 @@ static int silk_tcp_try_recv(struct silk_tcp_queue *queue)
 		progress = 1;
 	}
 	lock_sock(sk);
-	ret = silk_tcp_read_sock(queue);
+	ret = silk_tcp_read_sock(queue, false, &defer);
 	release_sock(sk);
 	if (ret < 0)
 		return ret;
