@@ -9,18 +9,18 @@
 # down again.
 #
 #   scripts/bench-guest.sh --out DIR [--runtime S] [--ramp S] [--size MB]
-#       [--systems "silk nvme-tcp nbd silk-rdma nvme-rdma brd"] [--perf]
+#       [--systems "silk nvme-tcp nbd silk-rdma nvme-rdma brd"] [--profile]
 #
 # DIR receives: fio/SYSTEM-JOB.json (fio output), cpu/SYSTEM-JOB.stat (the
 # /proc/stat "cpu" line before and after the job), status/SYSTEM (ok, or
-# the reason it failed), logs/, perf/ (with --perf), guest.json (facts
+# the reason it failed), logs/, profile/ (with --profile), guest.json (facts
 # about the guest).  scripts/bench-report.py turns it into tables.
 # Exit status: 0 when every system produced figures, 1 otherwise.
 # shellcheck disable=SC2317  # setup_/teardown_ functions are called by name
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out="" runtime=10 ramp=2 size_mb=1024 systems="silk nvme-tcp nbd silk-rdma nvme-rdma brd" perf=0
+out="" runtime=10 ramp=2 size_mb=1024 systems="silk nvme-tcp nbd silk-rdma nvme-rdma brd" profile=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 	--ramp) ramp=$2; shift 2 ;;
 	--size) size_mb=$2; shift 2 ;;
 	--systems) systems=$2; shift 2 ;;
-	--perf) perf=1; shift ;;
+	--profile) profile=1; shift ;;
 	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench-guest: unknown option: $1" >&2; exit 2 ;;
 	esac
@@ -57,7 +57,7 @@ JOBS="randread-4k-qd1:randread:4k:1 randwrite-4k-qd1:randwrite:4k:1
 randread-4k-qd32:randread:4k:32 randwrite-4k-qd32:randwrite:4k:32
 seqread-128k-qd8:read:128k:8 seqwrite-128k-qd8:write:128k:8"
 
-mkdir -p "$out"/{fio,cpu,status,logs,perf}
+mkdir -p "$out"/{fio,cpu,status,logs,profile}
 log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 
 # Run a step with a time bound, its output appended to logs/$sys.log.
@@ -134,39 +134,31 @@ print("IOPS %.0f, p50 %.1f us, p99 %.1f us" % (d["iops"], p.get("50.000000", 0) 
 EOF
 }
 
-# With --perf: profile the whole guest during extra (unmeasured) runs of
-# 4k random read at QD1 and QD32 and 4k random write at QD32, for the
-# systems in PERF_SYSTEMS.
-PERF_SYSTEMS=${PERF_SYSTEMS:-silk nvme-tcp}
+# With --profile: during extra (unmeasured) 4k runs at QD 1 and QD 32 of
+# the systems in PROFILE_SYSTEMS, tell scripts/tcg-profile.py (sampling
+# the vCPUs through QEMU's monitor from the host) when to start and stop,
+# and leave it what it needs to name what it saw: the kernel's symbols and
+# the memory maps of fio and silkd.
+PROFILE_SYSTEMS=${PROFILE_SYSTEMS:-silk nvme-tcp silk-rdma nvme-rdma}
 profile() { # sys dev
-	[ "$perf" = 1 ] || return 0
-	[[ " $PERF_SYSTEMS " == *" $1 "* ]] || return 0
-	command -v perf >/dev/null || { log "perf not installed; no profile"; return 0; }
-	local sys=$1 dev=$2 rw qd p fpid secs=$((runtime < 5 ? runtime : 5))
-	echo -1 >/proc/sys/kernel/perf_event_paranoid
-	echo 0 >/proc/sys/kernel/kptr_restrict
-	for p in randread:1 randread:32 randwrite:32; do
-		rw=${p%:*} qd=${p#*:}
-		log "$sys: perf record -a during 4k QD$qd $rw"
+	[ "$profile" = 1 ] || return 0
+	[[ " $PROFILE_SYSTEMS " == *" $1 "* ]] || return 0
+	local sys=$1 dev=$2 rw qd p fpid label pd=$out/profile secs=$((runtime < 5 ? runtime : 5))
+	grep -E ' [tTwW] ' /proc/kallsyms >"$pd/$sys.kallsyms"
+	for p in randread:1 randwrite:1 randread:32 randwrite:32; do
+		rw=${p%:*} qd=${p#*:} label=$sys-$rw-4k-qd$qd
+		log "$sys: profiling 4k $rw QD$qd for ${secs}s"
 		# shellcheck disable=SC2046
-		fio --name=perf $(fio_common "$dev") --rw="$rw" --bs=4k --iodepth="$qd" \
-			--time_based --runtime=$((secs + 3)) --output="$out/logs/$sys-perf-fio-$rw-qd$qd.log" </dev/null &
+		fio --name=profile $(fio_common "$dev") --rw="$rw" --bs=4k --iodepth="$qd" \
+			--time_based --runtime=$((secs + 2)) --output="$pd/$label.fio.log" </dev/null &
 		fpid=$!
 		sleep 1
-		# perf cannot mmap its output on the 9p results share: use tmpfs.
-		timeout 60 perf record -e cpu-clock -a -g -o "/tmp/perf-$sys-$rw-qd$qd.data" \
-			-- sleep "$secs" >>"$out/logs/$sys.log" 2>&1
+		cat "/proc/$fpid/maps" >"$pd/$label.maps-fio" 2>/dev/null
+		[ -z "$SILKD_PID" ] || cat "/proc/$SILKD_PID/maps" >"$pd/$label.maps-silkd" 2>/dev/null
+		touch "$pd/profile-$label.start"
+		sleep "$secs"
+		touch "$pd/profile-$label.stop"
 		wait $fpid
-		timeout 300 perf report -i "/tmp/perf-$sys-$rw-qd$qd.data" --stdio --no-children \
-			--sort comm,dso,sym --percent-limit 0.5 -g none \
-			>"$out/perf/$sys-$rw-qd$qd.txt" 2>>"$out/logs/$sys.log"
-		timeout 300 perf report -i "/tmp/perf-$sys-$rw-qd$qd.data" --stdio --no-children \
-			--sort comm --percent-limit 0.5 -g none \
-			>"$out/perf/$sys-$rw-qd$qd-comm.txt" 2>>"$out/logs/$sys.log"
-		timeout 300 perf report -i "/tmp/perf-$sys-$rw-qd$qd.data" --stdio --no-children \
-			--sort sym --percent-limit 2 -g caller,0.5,callee,function,percent \
-			>"$out/perf/$sys-$rw-qd$qd-callers.txt" 2>>"$out/logs/$sys.log"
-		rm -f "/tmp/perf-$sys-$rw-qd$qd.data"
 	done
 }
 

@@ -325,6 +325,7 @@ def main():
         meta.get("date", "?"), meta["host"].get("cpu_model", "?"), meta["host"].get("cpus", "?"),
         meta["host"].get("loadavg_before", "?")))
     if meta.get("vm"):
+        md.append("Guest kernel arguments: `%s`.\n" % (meta.get("guest_args") or "(none)"))
         vm_section(d, meta, res, stages, md)
         hl = res.get("host_load_during_vm")
         if hl:

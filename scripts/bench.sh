@@ -6,7 +6,8 @@
 #
 #   scripts/bench.sh [--quick] [--results DIR] [--runtime S] [--ramp S]
 #                    [--size MB] [--systems "silk nvme-tcp nbd silk-rdma nvme-rdma brd"]
-#                    [--native-time S] [--perf] [--no-vm] [--no-native]
+#                    [--native-time S] [--guest-args ARGS] [--profile]
+#                    [--no-vm] [--no-native]
 #
 #   --quick         harness check: 1 s jobs, 64 MiB devices, short native
 #                   runs; asserts nothing about speed but fails when a
@@ -16,7 +17,12 @@
 #   --ramp S        unmeasured warm-up seconds before each job (default 2)
 #   --size MB       device size per system (default 1024)
 #   --native-time S seconds per native figure (default 3)
-#   --perf          also profile the guest (perf record -a) on 4k QD32
+#   --guest-args A  guest kernel arguments (default "tsc=reliable": the
+#                   guest reads time from the TSC, not the emulated HPET; see
+#                   Documentation/performance.md "The rig"; "" for none)
+#   --profile       also profile 4k QD 1 and QD 32 runs of silk, nvme-tcp,
+#                   silk-rdma and nvme-rdma from outside the guest
+#                   (scripts/tcg-profile.py): DIR/vm/out/profile/*.txt
 #
 # Output: DIR/results.md (tables), DIR/results.json (every figure, the git
 # commit, the date, the host load), DIR/vm/ (guest logs, fio JSON),
@@ -28,7 +34,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
-quick=0 results="" runtime="" ramp="" size="" native_time="" perf=0 vm=1 native=1
+quick=0 results="" runtime="" ramp="" size="" native_time="" profile=0 vm=1 native=1
+guest_args="tsc=reliable"
 systems="silk nvme-tcp nbd silk-rdma nvme-rdma brd"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -39,10 +46,11 @@ while [ $# -gt 0 ]; do
 	--size) size=$2; shift 2 ;;
 	--systems) systems=$2; shift 2 ;;
 	--native-time) native_time=$2; shift 2 ;;
-	--perf) perf=1; shift ;;
+	--guest-args) guest_args=$2; shift 2 ;;
+	--profile) profile=1; shift ;;
 	--no-vm) vm=0; shift ;;
 	--no-native) native=0; shift ;;
-	-h|--help) sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option: $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -138,12 +146,11 @@ fi
 # -------------------------------------------------------------------- VM
 if [ $vm = 1 ]; then
 	nsys=$(echo "$systems" | wc -w)
-	perf_args=()
-	[ $perf = 1 ] && perf_args=(--perf)
+	prof_args=() vm_args=()
 	mem=$((1536 + 4 * size))
 	# boot + per system: setup, prefill, 6 x (warm-up + job + fio start-up)
-	limit=$((300 + nsys * (180 + 6 * (ramp + runtime + 30)) + perf * nsys * 600))
-	log "VM: systems '$systems', ${runtime}s jobs (+${ramp}s warm-up), ${size} MiB devices, ${mem} MiB RAM, limit ${limit}s"
+	limit=$((300 + nsys * (180 + 6 * (ramp + runtime + 30)) + profile * nsys * 120))
+	log "VM: systems '$systems', guest args '$guest_args', ${runtime}s jobs (+${ramp}s warm-up), ${size} MiB devices, ${mem} MiB RAM, limit ${limit}s"
 	mkdir -p "$results/vm"
 	# Sample the host's load while the guest runs (other engineers' VMs
 	# share the machine); the report quotes it.
@@ -152,12 +159,38 @@ if [ $vm = 1 ]; then
 		sleep 10
 	done ) >"$results/vm/hostload.txt" 2>/dev/null &
 	sampler=$!
-	scripts/vm.sh --results "$results/vm" --mem "$mem" --timeout "$limit" -- \
+	profiler=
+	if [ $profile = 1 ]; then
+		# The monitor socket's path must be short: not under DIR.
+		mon=$(mktemp -u /tmp/silk-bench-mon.XXXXXX)
+		prof_args=(--profile) vm_args=(--monitor "$mon")
+		python3 scripts/tcg-profile.py record --monitor "$mon" --wait "$limit" \
+			--flag-dir "$results/vm/out/profile" >"$results/vm/profiler.log" 2>&1 &
+		profiler=$!
+	fi
+	scripts/vm.sh --results "$results/vm" --mem "$mem" --timeout "$limit" \
+		--append "$guest_args" "${vm_args[@]}" -- \
 		scripts/bench-guest.sh --out "$results/vm/out" --runtime "$runtime" \
-		--ramp "$ramp" --size "$size" --systems "$systems" "${perf_args[@]}"
+		--ramp "$ramp" --size "$size" --systems "$systems" "${prof_args[@]}"
 	echo $? >"$results/vm/rc"
 	kill $sampler 2>/dev/null
 	wait $sampler 2>/dev/null
+	if [ -n "$profiler" ]; then
+		wait $profiler 2>/dev/null
+		rm -f "$mon"
+		pd=$results/vm/out/profile
+		for f in "$pd"/samples-*.txt; do
+			[ -e "$f" ] || continue
+			label=${f##*/samples-} label=${label%.txt} sys=${label%%-rand*}
+			maps=()
+			for m in fio silkd; do
+				[ -s "$pd/$label.maps-$m" ] && maps+=(--maps "$m=$pd/$label.maps-$m")
+			done
+			python3 scripts/tcg-profile.py report --samples "$f" \
+				--kallsyms "$pd/$sys.kallsyms" "${maps[@]}" >"$pd/$label.txt" 2>&1
+			log "profile: $pd/$label.txt"
+		done
+	fi
 fi
 
 # ---------------------------------------------------------------- report
@@ -167,7 +200,7 @@ cat >"$results/meta.json" <<EOF
  "host": {"kernel": "$(uname -r)", "cpus": $(nproc), "loadavg_before": "$load_before",
           "loadavg_after": "$(cut -d' ' -f1-3 /proc/loadavg)",
           "other_qemu_before": $qemus_before, "cpu_model": "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//; s/"//g')"},
- "systems": "$systems", "vm": $([ $vm = 1 ] && echo true || echo false),
+ "systems": "$systems", "guest_args": "$guest_args", "vm": $([ $vm = 1 ] && echo true || echo false),
  "native": $([ $native = 1 ] && echo true || echo false)}
 EOF
 python3 scripts/bench-report.py "$results"

@@ -5,7 +5,7 @@
 #
 #   scripts/vm.sh [--results DIR] [--timeout SECS] [--mem MB] [--smp N]
 #                 [--kernel VERSION] [--cpu MODEL] [--append KERNEL-ARGS]
-#                 -- COMMAND [ARGS...]
+#                 [--monitor SOCKET] -- COMMAND [ARGS...]
 #
 # DIR (default: a new temporary directory) is shared writable and appears in
 # the guest at the same path; the guest console goes to DIR/console.log and
@@ -15,10 +15,11 @@
 # MODEL (default: max, or $SILK_VM_CPU) is QEMU's -cpu, e.g. max,-erms;
 # KERNEL-ARGS are added to the guest's command line (e.g. tsc=reliable):
 # both are for experiments on the rig (Documentation/performance.md).
+# SOCKET: QEMU's human monitor on a UNIX socket, for scripts/tcg-profile.py.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-results= timeout=1800 mem=3072 smp=2 kver= append= cpu=${SILK_VM_CPU:-max}
+results= timeout=1800 mem=3072 smp=2 kver= append= cpu=${SILK_VM_CPU:-max} monitor=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--results) results=$2; shift 2 ;;
@@ -28,8 +29,9 @@ while [ $# -gt 0 ]; do
 	--kernel) kver=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
+	--monitor) monitor=$2; shift 2 ;;
 	--) shift; break ;;
-	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "vm.sh: unknown option: $1" >&2; exit 2 ;;
 	esac
 done
@@ -110,6 +112,8 @@ results=$(cd "$results" && pwd)
 rm -f "$results/.vm-rc" "$results/vm-output.log" "$results/console.log"
 printf '%q ' "$@" >"$results/.vm-cmd"
 : >"$results/vm-output.log"
+monargs=()
+[ -z "$monitor" ] || monargs=(-monitor "unix:$monitor,server=on,wait=off")
 
 qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -display none -no-reboot -net none \
@@ -118,7 +122,7 @@ qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-virtfs local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$top",mount_tag=repo,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$results",mount_tag=results,security_model=none,multidevs=remap \
-	-serial file:"$results/console.log" </dev/null &
+	-serial file:"$results/console.log" "${monargs[@]}" </dev/null &
 qpid=$!
 
 # Stream the command's output while the guest runs; stop QEMU on timeout.
