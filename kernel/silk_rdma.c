@@ -45,7 +45,13 @@ static_assert(sizeof(struct silk_rdma_cm_rej) == SILK_RDMA_CM_REJ_SIZE);
 static_assert(sizeof(struct silk_rdma_cmd) == SILK_RDMA_CMD_SIZE);
 
 /* Scatterlist entries kept in the slot; more come from the SG pool. */
-#define SILK_RDMA_INLINE_SG	2
+#define SILK_RDMA_INLINE_SG	4
+/*
+ * Most DMA segments of a small WRITE that go out inline, as SGEs of the
+ * command's SEND pointing at the request's own pages (no copy); a WRITE
+ * in more segments is registered like a large one.
+ */
+#define SILK_RDMA_INLINE_SGES	4
 /* Page size of memory registrations (and the queue's virt boundary). */
 #define SILK_RDMA_MR_PAGE	SZ_4K
 /* How much longer than an rdma_cm step's own timeout we wait for it. */
@@ -58,7 +64,7 @@ static_assert(sizeof(struct silk_rdma_cmd) == SILK_RDMA_CMD_SIZE);
 static unsigned int rdma_inline_max = 4096;
 module_param(rdma_inline_max, uint, 0444);
 MODULE_PARM_DESC(rdma_inline_max,
-		 "Largest WRITE in bytes copied into the command capsule instead of being registered, 0-16384, 0 disables (default 4096)");
+		 "Largest WRITE in bytes sent inline with the command instead of being registered, 0-16384, 0 disables (default 4096)");
 
 enum silk_rdma_phase {
 	SILK_RDMAQ_DOWN,	/* nothing allocated, nothing posted */
@@ -82,15 +88,15 @@ struct silk_rdma_slot {
 	struct ib_cqe		send_cqe;
 	struct ib_cqe		reg_cqe;	/* REG_MR (unsignaled: errors only) */
 	struct ib_cqe		inv_cqe;	/* LOCAL_INV */
-	struct ib_sge		sge[2];		/* capsule header, inline data */
+	/* capsule header, then a small WRITE's pages */
+	struct ib_sge		sge[1 + SILK_RDMA_INLINE_SGES];
 	struct ib_send_wr	send_wr;
 	struct ib_reg_wr	reg_wr;
 	struct ib_send_wr	inv_wr;
-	void			*inl;		/* inline WRITE payload buffer */
-	u64			inl_dma;
 	struct ib_mr		*mr;
 	struct sg_table		sgt;
 	int			sg_nents;	/* DMA-mapped entries; 0: none */
+	int			sg_count;	/* what ib_dma_map_sg() made of them */
 	enum dma_data_direction	dir;
 	bool			sgt_used;
 	bool			replied;
@@ -124,11 +130,10 @@ struct silk_rdma_queue {
 	struct ib_qp		*qp;
 	bool			mr_pool;
 	bool			connected;	/* rdma_connect() was issued */
-	unsigned int		nr_inl_mapped;
 	unsigned int		nr_rsp_mapped;
 	bool			caps_mapped;
 	bool			ctl_mapped;
-	bool			use_inline;	/* two SGEs per SEND possible */
+	u32			inline_sges;	/* data SGEs per SEND; 0: no inline */
 
 	spinlock_t		state_lock;	/* phase, results, posting */
 	enum silk_rdma_phase	phase;
@@ -168,7 +173,7 @@ struct silk_rdma_queue {
 struct silk_rdma_ctrl {
 	struct list_head	node;		/* silk_rdma_ctrls */
 	struct silk_dev		*dev;
-	u32			inline_alloc;	/* inline buffer bytes per slot */
+	u32			inline_want;	/* inline WRITE bytes to ask for */
 	spinlock_t		name_lock;
 	char			ibdev_name[IB_DEVICE_NAME_MAX];
 	unsigned int		nr_queues;
@@ -378,42 +383,12 @@ static void silk_rdma_ctl_done(struct ib_cq *cq, struct ib_wc *wc)
 		silk_rdma_wc_error(cq->cq_context, wc, "SEND");
 }
 
-/* Copy a small WRITE's data into the slot's inline buffer. */
-static int silk_rdma_copy_inline(struct silk_rdma_queue *queue,
-				 struct silk_rdma_slot *slot,
-				 struct request *rq, u32 len)
-{
-	struct req_iterator it;
-	struct bio_vec bv;
-	u8 *dst = slot->inl;
-	u32 left = len;
-
-	ib_dma_sync_single_for_cpu(queue->ibdev, slot->inl_dma, len,
-				   DMA_TO_DEVICE);
-	rq_for_each_segment(bv, rq, it) {
-		bv.bv_len = min(bv.bv_len, left);
-		memcpy_from_bvec(dst, &bv);
-		dst += bv.bv_len;
-		left -= bv.bv_len;
-		if (!left)
-			break;
-	}
-	ib_dma_sync_single_for_device(queue->ibdev, slot->inl_dma, len,
-				      DMA_TO_DEVICE);
-	return left ? -EIO : 0;
-}
-
-/*
- * Map the request's pages and register them with a fresh MR key; the
- * IB_WR_REG_MR goes in front of the SEND.  Fills the capsule's SGL.
- */
-static int silk_rdma_map_mr(struct silk_rdma_queue *queue,
-			    struct silk_rdma_slot *slot, struct request *rq,
-			    struct silk_rdma_cmd *cap, u32 len)
+/* DMA-map the request's pages into the slot's scatterlist. */
+static int silk_rdma_map_data(struct silk_rdma_queue *queue,
+			      struct silk_rdma_slot *slot, struct request *rq)
 {
 	int nents = blk_rq_nr_phys_segments(rq);
-	struct ib_mr *mr;
-	int count, nr, ret;
+	int count;
 
 	if (!nents)
 		return -EIO;
@@ -428,17 +403,51 @@ static int silk_rdma_map_mr(struct silk_rdma_queue *queue,
 	if (count <= 0)
 		return -ENOMEM;
 	slot->sg_nents = nents;
+	slot->sg_count = count;
+	return 0;
+}
+
+/*
+ * A small WRITE goes out with its command: one SGE per mapped segment
+ * after the capsule header, read by the device from the request's pages
+ * when it sends (the SEND completes before the request does).
+ */
+static void silk_rdma_set_inline(struct silk_rdma_queue *queue,
+				 struct silk_rdma_slot *slot)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(slot->sgt.sgl, sg, slot->sg_count, i) {
+		slot->sge[1 + i].addr = sg_dma_address(sg);
+		slot->sge[1 + i].length = sg_dma_len(sg);
+		slot->sge[1 + i].lkey = queue->pd->local_dma_lkey;
+	}
+	slot->send_wr.num_sge = 1 + slot->sg_count;
+}
+
+/*
+ * Register the mapped pages with a fresh MR key; the IB_WR_REG_MR goes in
+ * front of the SEND.  Fills the capsule's SGL.
+ */
+static int silk_rdma_reg_mr(struct silk_rdma_queue *queue,
+			    struct silk_rdma_slot *slot,
+			    struct silk_rdma_cmd *cap, u32 len)
+{
+	struct ib_mr *mr;
+	int nr, ret;
 
 	mr = ib_mr_pool_get(queue->qp, &queue->qp->rdma_mrs);
 	if (!mr)
 		return -EAGAIN;
 	slot->mr = mr;
-	nr = ib_map_mr_sg(mr, slot->sgt.sgl, count, NULL, SILK_RDMA_MR_PAGE);
-	if (nr != count || mr->length != len) {
+	nr = ib_map_mr_sg(mr, slot->sgt.sgl, slot->sg_count, NULL,
+			  SILK_RDMA_MR_PAGE);
+	if (nr != slot->sg_count || mr->length != len) {
 		ret = nr < 0 ? nr : -EIO;
 		pr_warn_ratelimited("%s: queue %u: cannot register %u bytes in %d segments: %d\n",
 				    queue->dev->disk_name, queue->qid, len,
-				    count, ret);
+				    slot->sg_count, ret);
 		return ret;
 	}
 	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
@@ -490,24 +499,22 @@ static int silk_rdma_prep(struct silk_rdma_queue *queue,
 	memset(&cap->sgl, 0, sizeof(cap->sgl));
 	switch (cmd->desc.opcode) {
 	case SILK_OP_WRITE:
-		if (len <= queue->inline_max) {
-			ret = silk_rdma_copy_inline(queue, slot, rq, len);
-			if (ret)
-				break;
-			data_len = len;
-			slot->sge[1].addr = slot->inl_dma;
-			slot->sge[1].length = len;
-			slot->sge[1].lkey = queue->pd->local_dma_lkey;
-			slot->send_wr.num_sge = 2;
-			break;
-		}
-		fallthrough;
 	case SILK_OP_READ:
 		if (len > queue->max_data) {
 			ret = -EIO;
 			break;
 		}
-		ret = silk_rdma_map_mr(queue, slot, rq, cap, len);
+		ret = silk_rdma_map_data(queue, slot, rq);
+		if (ret)
+			break;
+		if (cmd->desc.opcode == SILK_OP_WRITE &&
+		    len <= queue->inline_max &&
+		    slot->sg_count <= queue->inline_sges) {
+			silk_rdma_set_inline(queue, slot);
+			data_len = len;
+			break;
+		}
+		ret = silk_rdma_reg_mr(queue, slot, cap, len);
 		break;
 	default:
 		break;
@@ -921,10 +928,6 @@ static void silk_rdma_unmap_buffers(struct silk_rdma_queue *queue)
 		ib_dma_unmap_single(ibdev, queue->rsps[i].dma,
 				    SILK_RDMA_REP_MAX, DMA_FROM_DEVICE);
 	queue->nr_rsp_mapped = 0;
-	for (i = 0; i < queue->nr_inl_mapped; i++)
-		ib_dma_unmap_single(ibdev, queue->slots[i].inl_dma,
-				    queue->ctrl->inline_alloc, DMA_TO_DEVICE);
-	queue->nr_inl_mapped = 0;
 	if (queue->ctl_mapped)
 		ib_dma_unmap_single(ibdev, queue->ctl_dma, SILK_RDMA_CTL_SIZE,
 				    DMA_TO_DEVICE);
@@ -946,7 +949,6 @@ static int silk_rdma_map_one(struct ib_device *ibdev, void *buf, size_t len,
 static int silk_rdma_map_buffers(struct silk_rdma_queue *queue)
 {
 	struct ib_device *ibdev = queue->ibdev;
-	u32 inl = queue->ctrl->inline_alloc;
 	unsigned int i;
 
 	if (silk_rdma_map_one(ibdev, queue->caps,
@@ -958,12 +960,6 @@ static int silk_rdma_map_buffers(struct silk_rdma_queue *queue)
 			      DMA_TO_DEVICE, &queue->ctl_dma))
 		return -ENOMEM;
 	queue->ctl_mapped = true;
-	for (i = 0; inl && i < queue->nr_slots; i++) {
-		if (silk_rdma_map_one(ibdev, queue->slots[i].inl, inl,
-				      DMA_TO_DEVICE, &queue->slots[i].inl_dma))
-			return -ENOMEM;
-		queue->nr_inl_mapped++;
-	}
 	for (i = 0; i < queue->nr_rsps; i++) {
 		if (silk_rdma_map_one(ibdev, queue->rsps[i].buf,
 				      SILK_RDMA_REP_MAX, DMA_FROM_DEVICE,
@@ -1014,8 +1010,10 @@ static int silk_rdma_setup_ib(struct silk_rdma_queue *queue)
 		       queue->nr_slots);
 		return -EINVAL;
 	}
-	queue->use_inline = queue->ctrl->inline_alloc &&
-			    ibdev->attrs.max_send_sge >= 2;
+	queue->inline_sges = 0;
+	if (queue->ctrl->inline_want && ibdev->attrs.max_send_sge >= 2)
+		queue->inline_sges = min_t(u32, SILK_RDMA_INLINE_SGES,
+					   ibdev->attrs.max_send_sge - 1);
 
 	queue->pd = ib_alloc_pd(ibdev, 0);
 	if (IS_ERR(queue->pd)) {
@@ -1038,7 +1036,7 @@ static int silk_rdma_setup_ib(struct silk_rdma_queue *queue)
 	attr.recv_cq = queue->cq;
 	attr.cap.max_send_wr = send_wrs;
 	attr.cap.max_recv_wr = recv_wrs;
-	attr.cap.max_send_sge = queue->use_inline ? 2 : 1;
+	attr.cap.max_send_sge = 1 + queue->inline_sges;
 	attr.cap.max_recv_sge = 1;
 	attr.sq_sig_type = IB_SIGNAL_REQ_WR;
 	attr.qp_type = IB_QPT_RC;
@@ -1064,8 +1062,8 @@ static int silk_rdma_cm_connect(struct silk_rdma_queue *queue)
 		.recfmt = cpu_to_le16(SILK_RDMA_CM_VERSION),
 		.qid = cpu_to_le16(queue->qid),
 		.queue_depth = cpu_to_le16(queue->nr_slots),
-		.inline_max = cpu_to_le32(queue->use_inline ?
-					  queue->ctrl->inline_alloc : 0),
+		.inline_max = cpu_to_le32(queue->inline_sges ?
+					  queue->ctrl->inline_want : 0),
 	};
 	struct rdma_conn_param param = {
 		.private_data = &req,
@@ -1086,7 +1084,7 @@ static int silk_rdma_check_rep(struct silk_rdma_queue *queue)
 {
 	struct silk_dev *dev = queue->dev;
 	const struct silk_rdma_cm_rep *rep = &queue->cm_rep;
-	u32 inline_req = queue->use_inline ? queue->ctrl->inline_alloc : 0;
+	u32 inline_req = queue->inline_sges ? queue->ctrl->inline_want : 0;
 	u32 depth, inl, max_data;
 	const char *why;
 
@@ -1537,11 +1535,7 @@ static void silk_rdma_free_queue(struct silk_rdma_queue *queue)
 			kfree(queue->rsps[i].buf);
 		kfree(queue->rsps);
 	}
-	if (queue->slots) {
-		for (i = 0; i < queue->nr_slots; i++)
-			kfree(queue->slots[i].inl);
-		kfree(queue->slots);
-	}
+	kfree(queue->slots);
 	kfree(queue->caps);
 	kfree(queue->ctl);
 	mutex_destroy(&queue->lock);
@@ -1579,11 +1573,6 @@ static int silk_rdma_alloc_queue(struct silk_rdma_ctrl *ctrl,
 		slot->send_cqe.done = silk_rdma_send_done;
 		slot->reg_cqe.done = silk_rdma_reg_done;
 		slot->inv_cqe.done = silk_rdma_inv_done;
-		if (!ctrl->inline_alloc)
-			continue;
-		slot->inl = kmalloc(ctrl->inline_alloc, GFP_KERNEL);
-		if (!slot->inl)
-			return -ENOMEM;
 	}
 	/* One per command the server may answer, and one for keep-alive. */
 	queue->nr_rsps = queue->nr_slots + 1;
@@ -1621,7 +1610,7 @@ static int silk_rdma_alloc_queues(struct silk_dev *dev)
 		return -ENOMEM;
 	ctrl->dev = dev;
 	ctrl->nr_queues = dev->nr_queues;
-	ctrl->inline_alloc = rdma_inline_max;
+	ctrl->inline_want = rdma_inline_max;
 	spin_lock_init(&ctrl->name_lock);
 	for (i = 0; i < ctrl->nr_queues; i++) {
 		ret = silk_rdma_alloc_queue(ctrl, i);
