@@ -115,6 +115,8 @@ static bool process_buffered(struct conn *c)
 
 bool conn_on_readable(struct conn *c)
 {
+	bool drained = false;
+
 	for (int i = 0; i < READS_PER_EVENT && !c->dead; i++) {
 		void *win;
 		size_t wl;
@@ -123,7 +125,13 @@ bool conn_on_readable(struct conn *c)
 
 		if (!process_buffered(c))
 			return false;
-		if (c->rx_len || !rx_open(c) || sess_rx_blocked(c->sess))
+		/*
+		 * A short read emptied the socket: another recv() would only
+		 * say EAGAIN.  Whatever arrives later makes the socket
+		 * readable again (epoll is level-triggered).
+		 */
+		if (drained || c->rx_len || !rx_open(c) ||
+		    sess_rx_blocked(c->sess))
 			break;
 		direct = sess_rx_window(c->sess, &win, &wl) && wl >= DIRECT_MIN;
 		if (direct)
@@ -142,6 +150,7 @@ bool conn_on_readable(struct conn *c)
 			conn_close(c, strerror(errno));
 			return false;
 		}
+		drained = (size_t)r < (direct ? wl : CONN_RXBUF);
 		if (direct) {
 			if (sess_rx_commit(c->sess, (size_t)r) < 0) {
 				proto_close(c);

@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,6 @@
 #include "log.h"
 #include "rdma_worker.h"
 
-#define EV_RING ((uint64_t)1)
 #define EV_INBOX ((uint64_t)2)
 #define EV_RDMA ((uint64_t)3)
 #define MAX_EVENTS 64
@@ -25,14 +25,21 @@
  * it sleeps in epoll_wait. */
 #define BUSY_POLL_US 50
 
+/*
+ * A worker sleeps in one place, its io_uring: storage completions land
+ * there, and so does a poll of its epoll set (sockets, the inbox, RDMA
+ * channels), re-armed after each wake-up.  One io_uring_enter() submits
+ * the storage I/O, re-arms the poll and waits.
+ */
 struct worker {
 	struct worker_params p;
 	pthread_t thread;
 	int epfd;
-	int ring_efd;
 	int inbox_efd;
 	struct io_uring ring;
 	bool ring_ok;
+	bool ep_armed;			/* poll of epfd in the ring */
+	bool ep_ready;			/* ... reported readiness: epoll_wait */
 
 	pthread_mutex_t inbox_lock;
 	int *inbox;
@@ -44,9 +51,8 @@ struct worker {
 	_Atomic unsigned nconns;
 	struct conn *dirty;
 
-	unsigned io_inflight;		/* SQEs handed to the ring */
+	unsigned io_inflight;		/* storage SQEs handed to the ring */
 	struct sreq *pend_h, *pend_t;	/* waiting for ring space */
-	bool need_submit;
 
 	struct sess_ops ops;		/* TCP sessions: ctx = struct conn */
 	struct sess_ops rops;		/* RDMA sessions: ctx = struct rdma_conn */
@@ -132,7 +138,6 @@ static void queue_io(struct worker *w, struct sreq *r)
 	store_prep(sqe, &r->io);
 	io_uring_sqe_set_data(sqe, r);
 	w->io_inflight++;
-	w->need_submit = true;
 }
 
 static void flush_pending(struct worker *w)
@@ -149,7 +154,6 @@ static void flush_pending(struct worker *w)
 		store_prep(sqe, &r->io);
 		io_uring_sqe_set_data(sqe, r);
 		w->io_inflight++;
-		w->need_submit = true;
 	}
 }
 
@@ -306,25 +310,73 @@ static void reap(struct worker *w)
 	unsigned head, n = 0;
 
 	io_uring_for_each_cqe(&w->ring, head, cqe) {
-		on_cqe(w, io_uring_cqe_get_data(cqe), cqe->res);
+		void *data = io_uring_cqe_get_data(cqe);
+
 		n++;
+		if (data == &w->epfd) {
+			/* The epoll set has events (or the poll failed). */
+			w->ep_armed = false;
+			w->ep_ready = true;
+			continue;
+		}
+		on_cqe(w, data, cqe->res);
 	}
 	if (n)
 		io_uring_cq_advance(&w->ring, n);
 }
 
-static void submit(struct worker *w)
+/*
+ * Poll the epoll set through the ring, one shot: arming it checks the
+ * set's ready list at once, so events still pending from the last round
+ * (level-triggered) complete it immediately.
+ */
+static void arm_epoll(struct worker *w)
 {
-	flush_pending(w);
-	if (w->need_submit) {
-		int rc = io_uring_submit(&w->ring);
+	struct io_uring_sqe *sqe;
 
-		if (rc >= 0 || (rc != -EAGAIN && rc != -EBUSY && rc != -EINTR))
-			w->need_submit = false;
-		if (rc < 0 && rc != -EAGAIN && rc != -EBUSY && rc != -EINTR)
-			log_err("worker %d: io_uring_submit: %s", w->p.id,
-				strerror(-rc));
+	if (w->ep_armed)
+		return;
+	sqe = io_uring_get_sqe(&w->ring);
+	if (!sqe) {
+		/* The SQ is full of storage I/O: hand that over first. */
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+		if (!sqe) {
+			w->ep_ready = true;	/* look without sleeping */
+			return;
+		}
 	}
+	io_uring_prep_poll_add(sqe, w->epfd, POLLIN);
+	io_uring_sqe_set_data(sqe, &w->epfd);
+	w->ep_armed = true;
+}
+
+/*
+ * Submit what is queued and, unless @timeout_ms is 0, wait for the first
+ * completion (storage or the epoll poll) or the timeout.
+ */
+static void ring_wait(struct worker *w, int timeout_ms)
+{
+	struct io_uring_cqe *cqe;
+	int rc;
+
+	flush_pending(w);
+	arm_epoll(w);
+	if (timeout_ms == 0 || w->ep_ready) {
+		rc = io_uring_submit(&w->ring);
+	} else {
+		struct __kernel_timespec ts = {
+			.tv_sec = timeout_ms / 1000,
+			.tv_nsec = (long long)(timeout_ms % 1000) * 1000000,
+		};
+
+		rc = io_uring_submit_and_wait_timeout(&w->ring, &cqe, 1, &ts,
+						      NULL);
+	}
+	if (rc < 0 && rc != -ETIME && rc != -EINTR && rc != -EAGAIN &&
+	    rc != -EBUSY)
+		log_err("worker %d: io_uring_enter: %s", w->p.id,
+			strerror(-rc));
 }
 
 static void flush_dirty(struct worker *w)
@@ -373,20 +425,15 @@ static void drain_step(struct worker *w, uint64_t deadline)
 	}
 }
 
-/* Storage completions, submissions and replies after any event. */
+/*
+ * Storage completions and replies after any event.  New storage I/O is
+ * submitted by the next ring_wait(); what completes inside that submit
+ * (page-cache hits, RAM disks with O_DIRECT) ends its wait at once and is
+ * answered in the same round.
+ */
 static void after_events(struct worker *w)
 {
 	reap(w);
-	submit(w);
-	/*
-	 * I/O that completed inside the submit (page-cache hits, RAM disks
-	 * with O_DIRECT) is answered now instead of after another trip
-	 * through epoll_wait and the ring's eventfd.
-	 */
-	if (io_uring_cq_ready(&w->ring)) {
-		reap(w);
-		submit(w);
-	}
 	flush_dirty(w);
 	if (w->rdma)
 		rdma_worker_flush(w->rdma);
@@ -426,26 +473,25 @@ static void *worker_main(void *arg)
 	for (;;) {
 		int timeout = draining ? 50 : 1000;
 		bool rdma_ran = false;
-		int n;
+		int n = 0;
 
 		if (busy || (w->rdma && rdma_worker_pending(w->rdma)))
 			timeout = 0;
-		n = epoll_wait(w->epfd, evs, MAX_EVENTS, timeout);
-
-		if (n < 0 && errno != EINTR) {
-			log_err("worker %d: epoll_wait: %s", w->p.id,
-				strerror(errno));
-			break;
+		ring_wait(w, timeout);
+		reap(w);
+		if (w->ep_ready) {
+			w->ep_ready = false;
+			n = epoll_wait(w->epfd, evs, MAX_EVENTS, 0);
+			if (n < 0 && errno != EINTR) {
+				log_err("worker %d: epoll_wait: %s", w->p.id,
+					strerror(errno));
+				break;
+			}
 		}
 		for (int i = 0; i < n; i++) {
 			uint64_t d = evs[i].data.u64;
 
-			if (d == EV_RING) {
-				uint64_t v;
-
-				(void)!read(w->ring_efd, &v, sizeof(v));
-				reap(w);
-			} else if (d == EV_INBOX) {
+			if (d == EV_INBOX) {
 				take_inbox(w);
 			} else if (d == EV_RDMA) {
 				rdma_worker_run(w->rdma);
@@ -527,9 +573,8 @@ struct worker *worker_start(const struct worker_params *p, char *err,
 	w->rops.submit = cb_rdma_submit;
 	pthread_mutex_init(&w->inbox_lock, NULL);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	w->ring_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	w->inbox_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w->epfd < 0 || w->ring_efd < 0 || w->inbox_efd < 0) {
+	if (w->epfd < 0 || w->inbox_efd < 0) {
 		snprintf(err, errlen, "worker %d: %s", p->id, strerror(errno));
 		goto fail;
 	}
@@ -540,15 +585,6 @@ struct worker *worker_start(const struct worker_params *p, char *err,
 		goto fail;
 	}
 	w->ring_ok = true;
-	rc = io_uring_register_eventfd(&w->ring, w->ring_efd);
-	if (rc < 0) {
-		snprintf(err, errlen, "worker %d: io_uring eventfd: %s", p->id,
-			 strerror(-rc));
-		goto fail;
-	}
-	ev.data.u64 = EV_RING;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->ring_efd, &ev) < 0)
-		goto fail_errno;
 	ev.data.u64 = EV_INBOX;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->inbox_efd, &ev) < 0)
 		goto fail_errno;
@@ -567,8 +603,6 @@ fail:
 		io_uring_queue_exit(&w->ring);
 	if (w->epfd >= 0)
 		close(w->epfd);
-	if (w->ring_efd >= 0)
-		close(w->ring_efd);
 	if (w->inbox_efd >= 0)
 		close(w->inbox_efd);
 	pthread_mutex_destroy(&w->inbox_lock);
@@ -614,7 +648,6 @@ void worker_stop(struct worker *w, int drain_ms)
 	io_uring_queue_exit(&w->ring);
 	rdma_worker_free(w->rdma);
 	close(w->epfd);
-	close(w->ring_efd);
 	close(w->inbox_efd);
 	pthread_mutex_destroy(&w->inbox_lock);
 	free(w);
