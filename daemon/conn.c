@@ -126,9 +126,10 @@ bool conn_on_readable(struct conn *c)
 		if (!process_buffered(c))
 			return false;
 		/*
-		 * A short read emptied the socket: another recv() would only
-		 * say EAGAIN.  Whatever arrives later makes the socket
-		 * readable again (epoll is level-triggered).
+		 * A short read into the small-message buffer emptied the
+		 * socket: another recv() would only say EAGAIN.  Whatever
+		 * arrives later makes the socket readable again (epoll is
+		 * level-triggered).
 		 */
 		if (drained || c->rx_len || !rx_open(c) ||
 		    sess_rx_blocked(c->sess))
@@ -150,7 +151,8 @@ bool conn_on_readable(struct conn *c)
 			conn_close(c, strerror(errno));
 			return false;
 		}
-		drained = (size_t)r < (direct ? wl : CONN_RXBUF);
+		/* Large payloads stream in: keep reading those. */
+		drained = !direct && (size_t)r < CONN_RXBUF;
 		if (direct) {
 			if (sess_rx_commit(c->sess, (size_t)r) < 0) {
 				proto_close(c);
