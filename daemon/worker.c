@@ -585,6 +585,16 @@ struct worker *worker_start(const struct worker_params *p, char *err,
 		goto fail;
 	}
 	w->ring_ok = true;
+	/*
+	 * Waiting with a timeout takes IORING_ENTER_EXT_ARG (Linux 5.11);
+	 * without it liburing would put timeout CQEs of its own in the ring.
+	 */
+	if (!(w->ring.features & IORING_FEAT_EXT_ARG)) {
+		snprintf(err, errlen,
+			 "worker %d: this kernel's io_uring cannot wait with a timeout (Linux 5.11 or later needed)",
+			 p->id);
+		goto fail;
+	}
 	ev.data.u64 = EV_INBOX;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->inbox_efd, &ev) < 0)
 		goto fail_errno;
