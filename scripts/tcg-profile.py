@@ -237,6 +237,10 @@ def elf_symbols(path):
     return _elf_cache[path]
 
 
+IDLE_SYMS = re.compile(r"^(cpu_idle_poll|default_idle|native_safe_halt|"
+                       r"poll_idle|do_idle|arch_cpu_idle)")
+
+
 def report(args):
     ksyms = load_kallsyms(args.kallsyms)
     procs = {}
@@ -286,6 +290,11 @@ def report(args):
         else:
             name = cr3_name.get(cr3, "other/kthread")
             sym = ksyms.lookup(rip) or "?"
+            if IDLE_SYMS.match(sym):
+                # An idle vCPU that spins (idle=poll) instead of halting.
+                by_ctx["idle (polling)"] += 1
+                by_sym["idle (polling) %s" % sym] += 1
+                continue
             by_ctx["%s kernel" % name] += 1
             by_sym["%s kernel %s" % (name, sym)] += 1
     print("samples: %d vCPU samples (%d with the vCPU halted)" % (total, idle))
