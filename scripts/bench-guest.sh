@@ -10,17 +10,25 @@
 #
 #   scripts/bench-guest.sh --out DIR [--runtime S] [--ramp S] [--size MB]
 #       [--systems "silk nvme-tcp nbd silk-rdma nvme-rdma brd"] [--profile]
+#       [--step-limit S]
 #
 # DIR receives: fio/SYSTEM-JOB.json (fio output), cpu/SYSTEM-JOB.stat (the
 # /proc/stat "cpu" line before and after the job), status/SYSTEM (ok, or
 # the reason it failed), logs/, profile/ (with --profile), guest.json (facts
 # about the guest).  scripts/bench-report.py turns it into tables.
+# Every step (fio job, setup and teardown command) gets at most S seconds
+# (--step-limit, default 120).  A step that outlives its limit -- even
+# SIGKILL cannot end a task stuck in uninterruptible I/O -- is abandoned:
+# the kernel's list of blocked tasks and the tail of its log go to
+# logs/SYSTEM.log and to standard output, the system is marked failed and
+# the next system runs.
 # Exit status: 0 when every system produced figures, 1 otherwise.
 # shellcheck disable=SC2317  # setup_/teardown_ functions are called by name
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="" runtime=10 ramp=2 size_mb=1024 systems="silk nvme-tcp nbd silk-rdma nvme-rdma brd" profile=0
+step_limit=120
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
@@ -29,14 +37,15 @@ while [ $# -gt 0 ]; do
 	--size) size_mb=$2; shift 2 ;;
 	--systems) systems=$2; shift 2 ;;
 	--profile) profile=1; shift ;;
-	-h|--help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--step-limit) step_limit=$2; shift 2 ;;
+	-h|--help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench-guest: unknown option: $1" >&2; exit 2 ;;
 	esac
 done
 [ -n "$out" ] || { echo "bench-guest: --out DIR is required" >&2; exit 2; }
-case "$runtime$ramp$size_mb" in *[!0-9]*|'') echo "bench-guest: --runtime, --ramp and --size take whole numbers" >&2; exit 2 ;; esac
-[ "$runtime" -ge 1 ] && [ "$size_mb" -ge 16 ] ||
-	{ echo "bench-guest: --runtime must be >= 1 and --size >= 16" >&2; exit 2; }
+case "$runtime$ramp$size_mb$step_limit" in *[!0-9]*|'') echo "bench-guest: --runtime, --ramp, --size and --step-limit take whole numbers" >&2; exit 2 ;; esac
+[ "$runtime" -ge 1 ] && [ "$size_mb" -ge 16 ] && [ "$step_limit" -ge 10 ] ||
+	{ echo "bench-guest: --runtime must be >= 1, --size >= 16, --step-limit >= 10" >&2; exit 2; }
 
 SILKD=$top/daemon/silkd
 SILKCTL=$top/tools/silkctl
@@ -49,8 +58,6 @@ NVMET=/sys/kernel/config/nvmet
 NBD_PORT=10809
 SILK_PORT=7400
 SILK_SOCK=/run/silk/bench.sock
-# Every external step is bounded by this many seconds.
-STEP_LIMIT=120
 
 # name:rw:bs:iodepth -- identical for every system.
 JOBS="randread-4k-qd1:randread:4k:1 randwrite-4k-qd1:randwrite:4k:1
@@ -60,11 +67,48 @@ seqread-128k-qd8:read:128k:8 seqwrite-128k-qd8:write:128k:8"
 mkdir -p "$out"/{fio,cpu,status,logs,profile}
 log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 
-# Run a step with a time bound, its output appended to logs/$sys.log.
+# The kernel's view of a step that ran out of time: blocked tasks with
+# their stacks (sysrq w) and the kernel log's tail, into logs/$sys.log and,
+# shortened, onto standard output so that a CI log shows the cause.
+diagnose() { # desc
+	echo w 2>/dev/null >/proc/sysrq-trigger
+	sleep 1
+	{ echo "--- $1: out of time; blocked tasks and the kernel log:"
+	  dmesg | tail -n 200; } >>"$out/logs/$sys.log" 2>&1
+	log "$sys: $1 ran out of time; kernel log tail:"
+	dmesg | tail -n 60 | sed "s/^/  [$sys] /"
+}
+
+# Run cmd with at most SECS seconds, output appended to logs/$sys.log:
+# SIGTERM at the limit, SIGKILL 10 s later, and if it has still not ended
+# (a task in uninterruptible I/O sleep ignores SIGKILL) it is left behind
+# 10 s after that.  Returns cmd's status, 124 or 137 when it was killed,
+# 125 when it was left behind; on those three the kernel's view is logged.
+bounded() { # secs desc cmd...
+	local secs=$1 desc=$2 pid wd done_pid="" rc
+	shift 2
+	timeout -k 10 "$secs" "$@" >>"$out/logs/$sys.log" 2>&1 </dev/null &
+	pid=$!
+	sleep $((secs + 20)) &
+	wd=$!
+	wait -n -p done_pid "$pid" "$wd"
+	rc=$?
+	if [ "$done_pid" = "$pid" ]; then
+		kill "$wd" 2>/dev/null
+		wait "$wd" 2>/dev/null
+	else
+		rc=125
+	fi
+	case $rc in 124|125|137) diagnose "$desc" ;; esac
+	return "$rc"
+}
+
+# A setup or measuring step: bounded; on failure the system's status says
+# which step failed.
 step() { # desc cmd...
 	local desc=$1; shift
 	echo "+ $*" >>"$out/logs/$sys.log"
-	if ! timeout "$STEP_LIMIT" "$@" >>"$out/logs/$sys.log" 2>&1; then
+	if ! bounded "$step_limit" "$desc" "$@"; then
 		echo "$desc failed (see logs/$sys.log)" >"$out/status/$sys"
 		log "$sys: $desc failed"
 		return 1
@@ -134,31 +178,36 @@ print("IOPS %.0f, p50 %.1f us, p99 %.1f us" % (d["iops"], p.get("50.000000", 0) 
 EOF
 }
 
-# With --profile: during extra (unmeasured) 4k runs at QD 1 and QD 32 of
-# the systems in PROFILE_SYSTEMS, tell scripts/tcg-profile.py (sampling
-# the vCPUs through QEMU's monitor from the host) when to start and stop,
-# and leave it what it needs to name what it saw: the kernel's symbols and
-# the memory maps of fio and silkd.
+# With --profile: during extra (unmeasured) runs of 4k random reads and
+# writes at QD 1 and QD 32 and of the 128k sequential jobs at QD 8, on the
+# systems in PROFILE_SYSTEMS, tell scripts/tcg-profile.py (sampling the
+# vCPUs through QEMU's monitor from the host) when to start and stop, and
+# leave it what it needs to name what it saw: the kernel's symbols and the
+# memory maps of fio and silkd.
 PROFILE_SYSTEMS=${PROFILE_SYSTEMS:-silk nvme-tcp silk-rdma nvme-rdma}
+PROFILE_JOBS="randread:4k:1 randwrite:4k:1 randread:4k:32 randwrite:4k:32 read:128k:8 write:128k:8"
 profile() { # sys dev
 	[ "$profile" = 1 ] || return 0
 	[[ " $PROFILE_SYSTEMS " == *" $1 "* ]] || return 0
-	local sys=$1 dev=$2 rw qd p fpid label pd=$out/profile secs=$((runtime < 5 ? runtime : 5))
+	local sys=$1 dev=$2 rw bs qd p tpid fpid label pd=$out/profile secs=$((runtime < 5 ? runtime : 5))
 	grep -E ' [tTwW] ' /proc/kallsyms >"$pd/$sys.kallsyms"
-	for p in randread:1 randwrite:1 randread:32 randwrite:32; do
-		rw=${p%:*} qd=${p#*:} label=$sys-$rw-4k-qd$qd
-		log "$sys: profiling 4k $rw QD$qd for ${secs}s"
+	for p in $PROFILE_JOBS; do
+		IFS=: read -r rw bs qd <<<"$p"
+		label=$sys-$rw-$bs-qd$qd
+		log "$sys: profiling $bs $rw QD$qd for ${secs}s"
 		# shellcheck disable=SC2046
-		fio --name=profile $(fio_common "$dev") --rw="$rw" --bs=4k --iodepth="$qd" \
-			--time_based --runtime=$((secs + 2)) --output="$pd/$label.fio.log" </dev/null &
-		fpid=$!
+		timeout -k 10 $((secs + step_limit)) fio --name=profile $(fio_common "$dev") \
+			--rw="$rw" --bs="$bs" --iodepth="$qd" --time_based --runtime=$((secs + 2)) \
+			--output="$pd/$label.fio.log" </dev/null &
+		tpid=$!
 		sleep 1
+		fpid=$(pgrep -n -P "$tpid" -x fio) || fpid=$tpid
 		cat "/proc/$fpid/maps" >"$pd/$label.maps-fio" 2>/dev/null
 		[ -z "$SILKD_PID" ] || cat "/proc/$SILKD_PID/maps" >"$pd/$label.maps-silkd" 2>/dev/null
 		touch "$pd/profile-$label.start"
 		sleep "$secs"
 		touch "$pd/profile-$label.stop"
-		wait $fpid
+		wait "$tpid"
 	done
 }
 
@@ -236,7 +285,7 @@ nvme_setup() { # tcp|rdma addr
 
 nvme_teardown() {
 	local s=$NVMET/subsystems/$NQN p=$NVMET/ports/1
-	timeout 60 nvme disconnect -n "$NQN" >>"$out/logs/$sys.log" 2>&1
+	bounded 60 "nvme disconnect" nvme disconnect -n "$NQN"
 	rm -f "$p/subsystems/$NQN" 2>/dev/null
 	rmdir "$p" 2>/dev/null
 	[ -e "$s/namespaces/1/enable" ] && echo 0 >"$s/namespaces/1/enable"
@@ -274,7 +323,7 @@ EOF
 }
 
 teardown_nbd() {
-	timeout 60 nbd-client -d /dev/nbd0 >>"$out/logs/$sys.log" 2>&1
+	bounded 60 "nbd-client -d" nbd-client -d /dev/nbd0
 	[ -s "$NBD_DIR/pid" ] && kill "$(cat "$NBD_DIR/pid")" 2>/dev/null
 	sleep 0.5
 	rm -rf "$NBD_DIR"
@@ -317,7 +366,7 @@ silk_setup() { # tcp|rdma addr
 	step "volume create" "$SILKCTL" -s "$SILK_SOCK" volume create bench --size "${size_mb}M" \
 		--backing /dev/ram2 || return 1
 	local outp
-	outp=$(timeout 60 "$SILKCTL" -s "$SILK_SOCK" attach bench --addr "$addr" \
+	outp=$(timeout -k 10 60 "$SILKCTL" -s "$SILK_SOCK" attach bench --addr "$addr" \
 		--port "$SILK_PORT" --transport "$tr" 2>&1)
 	echo "$outp" >>"$out/logs/$sys.log"
 	DEV=$(printf '%s\n' "$outp" | grep -Eo '/dev/silk[0-9]+' | tail -n 1)
@@ -330,7 +379,7 @@ silk_setup() { # tcp|rdma addr
 silk_teardown() {
 	local d
 	for d in /sys/block/silk*; do
-		[ -e "$d" ] && timeout 60 "$SILKCTL" detach "/dev/${d##*/}" >>"$out/logs/$sys.log" 2>&1
+		[ -e "$d" ] && bounded 60 "silkctl detach" "$SILKCTL" detach "/dev/${d##*/}"
 	done
 	if [ -n "$SILKD_PID" ]; then
 		kill -TERM "$SILKD_PID" 2>/dev/null
@@ -338,8 +387,8 @@ silk_teardown() {
 		kill -KILL "$SILKD_PID" 2>/dev/null
 		SILKD_PID=
 	fi
-	[ -d /sys/module/silk_rdma ] && timeout 60 rmmod silk_rdma >>"$out/logs/$sys.log" 2>&1
-	[ -d /sys/module/silk ] && timeout 60 rmmod silk >>"$out/logs/$sys.log" 2>&1
+	[ -d /sys/module/silk_rdma ] && bounded 60 "rmmod silk_rdma" rmmod silk_rdma
+	[ -d /sys/module/silk ] && bounded 60 "rmmod silk" rmmod silk
 	rm -rf "$SILK_DATA" "$SILK_DATA.conf"
 	return 0
 }

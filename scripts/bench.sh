@@ -20,9 +20,10 @@
 #   --guest-args A  guest kernel arguments (default "tsc=reliable": the
 #                   guest reads time from the TSC, not the emulated HPET; see
 #                   Documentation/performance.md "The rig"; "" for none)
-#   --profile       also profile 4k QD 1 and QD 32 runs of silk, nvme-tcp,
-#                   silk-rdma and nvme-rdma from outside the guest
-#                   (scripts/tcg-profile.py): DIR/vm/out/profile/*.txt
+#   --profile       also profile runs of 4k QD 1 and QD 32 and 128k QD 8 on
+#                   silk, nvme-tcp, silk-rdma and nvme-rdma from outside
+#                   the guest (scripts/tcg-profile.py):
+#                   DIR/vm/out/profile/*.txt
 #
 # Output: DIR/results.md (tables), DIR/results.json (every figure, the git
 # commit, the date, the host load), DIR/vm/ (guest logs, fio JSON),
@@ -50,7 +51,7 @@ while [ $# -gt 0 ]; do
 	--profile) profile=1; shift ;;
 	--no-vm) vm=0; shift ;;
 	--no-native) native=0; shift ;;
-	-h|--help) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,32s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option: $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -148,8 +149,17 @@ if [ $vm = 1 ]; then
 	nsys=$(echo "$systems" | wc -w)
 	prof_args=() vm_args=()
 	mem=$((1536 + 4 * size))
-	# boot + per system: setup, prefill, 6 x (warm-up + job + fio start-up)
-	limit=$((300 + nsys * (180 + 6 * (ramp + runtime + 30)) + profile * nsys * 120))
+	# boot + per system: setup, prefill, 6 x (warm-up + job + fio start-up).
+	# A quick run is a harness check inside the test suite's time limit:
+	# shorter step limits, so a system that hangs is reported (with the
+	# guest kernel's view of it) long before that limit.
+	if [ $quick = 1 ]; then
+		step_limit=60
+		limit=$((240 + nsys * 120))
+	else
+		step_limit=120
+		limit=$((300 + nsys * (180 + 6 * (ramp + runtime + 30)) + profile * nsys * 120))
+	fi
 	log "VM: systems '$systems', guest args '$guest_args', ${runtime}s jobs (+${ramp}s warm-up), ${size} MiB devices, ${mem} MiB RAM, limit ${limit}s"
 	mkdir -p "$results/vm"
 	# Sample the host's load while the guest runs (other engineers' VMs
@@ -171,7 +181,8 @@ if [ $vm = 1 ]; then
 	scripts/vm.sh --results "$results/vm" --mem "$mem" --timeout "$limit" \
 		--append "$guest_args" "${vm_args[@]}" -- \
 		scripts/bench-guest.sh --out "$results/vm/out" --runtime "$runtime" \
-		--ramp "$ramp" --size "$size" --systems "$systems" "${prof_args[@]}"
+		--ramp "$ramp" --size "$size" --systems "$systems" --step-limit "$step_limit" \
+		"${prof_args[@]}"
 	echo $? >"$results/vm/rc"
 	kill $sampler 2>/dev/null
 	wait $sampler 2>/dev/null
@@ -181,7 +192,8 @@ if [ $vm = 1 ]; then
 		pd=$results/vm/out/profile
 		for f in "$pd"/samples-*.txt; do
 			[ -e "$f" ] || continue
-			label=${f##*/samples-} label=${label%.txt} sys=${label%%-rand*}
+			label=${f##*/samples-} label=${label%.txt}
+			sys=$(sed -E 's/-(randread|randwrite|read|write)-[0-9]+k-qd[0-9]+$//' <<<"$label")
 			maps=()
 			for m in fio silkd; do
 				[ -s "$pd/$label.maps-$m" ] && maps+=(--maps "$m=$pd/$label.maps-$m")
