@@ -17,12 +17,21 @@
 /*
  * Send @len bytes of @page at @offset without copying when the page can be
  * referenced by the network stack (not slab, refcount > 0), by copying
- * otherwise.  6.5 removed ->sendpage in favour of MSG_SPLICE_PAGES.
+ * otherwise.  Up to 6.4 that is ->sendpage(); 6.5 removed it (and
+ * MSG_SENDPAGE_NOTLAST with it) in favour of sendmsg(MSG_SPLICE_PAGES).
+ * Keyed on MSG_SENDPAGE_NOTLAST, not MSG_SPLICE_PAGES: Debian's 6.1 stable
+ * kernels define MSG_SPLICE_PAGES (backported for UDP and espintcp) while
+ * their tcp_sendmsg() ignores it and copies every byte into freshly
+ * allocated (and, with init_on_alloc, zeroed) page fragments.
  */
 static inline int silk_sock_send_page(struct socket *sock, struct page *page,
 				      int offset, size_t len, int flags)
 {
-#ifdef MSG_SPLICE_PAGES
+#ifdef MSG_SENDPAGE_NOTLAST
+	if (sendpage_ok(page))
+		return kernel_sendpage(sock, page, offset, len, flags);
+	return sock_no_sendpage(sock, page, offset, len, flags);
+#else
 	struct bio_vec bv;
 	struct msghdr msg = { .msg_flags = flags };
 
@@ -31,10 +40,6 @@ static inline int silk_sock_send_page(struct socket *sock, struct page *page,
 	bvec_set_page(&bv, page, len, offset);
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, len);
 	return sock_sendmsg(sock, &msg);
-#else
-	if (sendpage_ok(page))
-		return kernel_sendpage(sock, page, offset, len, flags);
-	return sock_no_sendpage(sock, page, offset, len, flags);
 #endif
 }
 
