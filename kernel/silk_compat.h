@@ -3,8 +3,9 @@
  * Small wrappers around kernel APIs that changed after 6.1, the kernel
  * silk.ko targets (Debian 12).  Everything version dependent goes here,
  * keyed on the feature (a macro the newer API defines), not on
- * LINUX_VERSION_CODE.  Porting note: from 6.2 on, also clear
- * sk->sk_use_task_frag on our sockets (as nvme-tcp does).
+ * LINUX_VERSION_CODE (stable kernels backport; Debian's 6.1 has
+ * sk_use_task_frag and MSG_SPLICE_PAGES).  Features without a macro are
+ * tested in Kbuild (SILK_HAVE_*).
  */
 #ifndef _SILK_COMPAT_H
 #define _SILK_COMPAT_H
@@ -40,6 +41,24 @@ static inline int silk_sock_send_page(struct socket *sock, struct page *page,
 	bvec_set_page(&bv, page, len, offset);
 	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bv, 1, len);
 	return sock_sendmsg(sock, &msg);
+#endif
+}
+
+/*
+ * Our sockets send from the block layer, possibly inside memory reclaim
+ * under a task that was itself in the middle of a sendmsg() using
+ * current->task_frag: they must not use it.  Where struct sock can say so
+ * (6.2, and 6.1 stable), say so and keep GFP_NOIO; elsewhere allocate
+ * atomically, which makes sk_page_frag() use the socket's own fragment
+ * (what nvme-tcp did before sk_use_task_frag existed).
+ */
+static inline void silk_sock_set_alloc(struct sock *sk)
+{
+#ifdef SILK_HAVE_SK_USE_TASK_FRAG
+	sk->sk_allocation = GFP_NOIO;
+	sk->sk_use_task_frag = false;
+#else
+	sk->sk_allocation = GFP_ATOMIC;
 #endif
 }
 

@@ -858,7 +858,7 @@ static int silk_tcp_connect_queue(struct silk_dev *dev, unsigned int qid,
 	if (ret)
 		return ret;
 	sk = sock->sk;
-	sk->sk_allocation = GFP_NOIO;
+	silk_sock_set_alloc(sk);
 	tcp_sock_set_nodelay(sk);
 	sk->sk_sndtimeo = tmo;
 	sk->sk_rcvtimeo = tmo;
