@@ -29,6 +29,7 @@ void config_defaults(struct silkd_config *c)
 	c->log_level = LOG_LVL_INFO;
 	c->rdma_max_data = SILK_RDMA_DEFAULT_MAX_DATA;
 	c->rdma_queue_depth_max = CONFIG_DEFAULT_RDMA_DEPTH_MAX;
+	c->splice_min = CONFIG_DEFAULT_SPLICE_MIN;
 }
 
 void config_usage(FILE *out)
@@ -51,13 +52,16 @@ void config_usage(FILE *out)
 "      --rdma-queue-depth-max N  most commands in flight per RDMA\n"
 "                            connection, 1-%d (default %d)\n"
 "      --rdma-busy-poll on|off  spin on RDMA completions (default off)\n"
+"      --splice-min BYTES    TCP reads this large (4K-1M) from direct-I/O\n"
+"                            backings go by splice(), uncopied; 'off' for\n"
+"                            never (default %uK)\n"
 "      --pidfile PATH        write the process id to PATH\n"
 "  -v, --verbose             more logging (repeat for debug)\n"
 "  -h, --help                this text\n"
 "      --version             print the version\n",
 		SILK_DEFAULT_PORT, CONFIG_DEFAULT_QUEUE_DEPTH,
 		SILK_RDMA_DEFAULT_MAX_DATA >> 10, CONFIG_MAX_QUEUE_DEPTH,
-		CONFIG_DEFAULT_RDMA_DEPTH_MAX);
+		CONFIG_DEFAULT_RDMA_DEPTH_MAX, CONFIG_DEFAULT_SPLICE_MIN >> 10);
 }
 
 static int parse_uint(const char *s, long lo, long hi, long *out)
@@ -256,6 +260,23 @@ int config_set(struct silkd_config *c, const char *key, const char *value,
 		c->queue_depth = (unsigned)n;
 		return 0;
 	}
+	if (strcmp(key, "splice_min") == 0) {
+		unsigned long long b;
+
+		if (strcmp(value, "off") == 0) {
+			c->splice_min = 0;
+			return 0;
+		}
+		if (parse_bytes(value, SILK_MAX_DATA, &b) < 0 ||
+		    (b && b < CONFIG_MIN_SPLICE)) {
+			snprintf(err, errlen,
+				 "splice_min must be off (or 0), or 4K to 1M bytes: '%s'",
+				 value);
+			return -1;
+		}
+		c->splice_min = (uint32_t)b;
+		return 0;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		int lvl = log_parse_level(value);
 
@@ -357,6 +378,7 @@ enum {
 	OPT_RDMA_MAX_DATA,
 	OPT_RDMA_BUSY_POLL,
 	OPT_RDMA_DEPTH_MAX,
+	OPT_SPLICE_MIN,
 };
 
 static const struct option long_opts[] = {
@@ -372,6 +394,7 @@ static const struct option long_opts[] = {
 	{ "rdma-max-data", required_argument, NULL, OPT_RDMA_MAX_DATA },
 	{ "rdma-busy-poll", required_argument, NULL, OPT_RDMA_BUSY_POLL },
 	{ "rdma-queue-depth-max", required_argument, NULL, OPT_RDMA_DEPTH_MAX },
+	{ "splice-min", required_argument, NULL, OPT_SPLICE_MIN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -394,6 +417,7 @@ static const char *opt_key(int opt)
 	case OPT_RDMA_MAX_DATA: return "rdma_max_data";
 	case OPT_RDMA_BUSY_POLL: return "rdma_busy_poll";
 	case OPT_RDMA_DEPTH_MAX: return "rdma_queue_depth_max";
+	case OPT_SPLICE_MIN: return "splice_min";
 	default: return NULL;
 	}
 }

@@ -22,6 +22,8 @@
 #define CONFIG_DEFAULT_QUEUE_DEPTH 128
 #define CONFIG_RDMA_MIN_DATA 4096u
 #define CONFIG_DEFAULT_RDMA_DEPTH_MAX 1024
+#define CONFIG_DEFAULT_SPLICE_MIN (64u * 1024)
+#define CONFIG_MIN_SPLICE 4096u
 
 struct silkd_config {
 	char config_file[PATH_MAX];
@@ -34,6 +36,8 @@ struct silkd_config {
 	unsigned queue_depth;			/* in-flight cap per connection */
 	char pidfile[PATH_MAX];			/* "" = none */
 	int log_level;
+	uint32_t splice_min;			/* TCP READs spliced from this
+						 * size up; 0 = never */
 	/* RDMA transport (Documentation/protocol.md section 13) */
 	char rdma_listen[CONFIG_MAX_LISTEN][CONFIG_ADDR_LEN];
 	int nrdma_listen;			/* 0 = no RDMA listener */

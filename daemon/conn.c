@@ -2,6 +2,7 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -168,20 +169,49 @@ bool conn_on_readable(struct conn *c)
 	return conn_flush(c);
 }
 
+/*
+ * A reply payload that waits in a pipe: splice it into the socket, so the
+ * kernel passes the pages on instead of copying them.  Returns the bytes
+ * moved or -1 with errno set.
+ */
+static ssize_t send_piped(struct conn *c, int pfd, size_t len, bool more)
+{
+	ssize_t w = splice(pfd, NULL, c->fd, NULL, len,
+			   SPLICE_F_NONBLOCK | (more ? SPLICE_F_MORE : 0));
+
+	if (w == 0) {
+		/* The storage read filled the pipe: it cannot be empty. */
+		errno = EPIPE;
+		return -1;
+	}
+	return w;
+}
+
 static bool send_some(struct conn *c)
 {
 	struct iovec iov[TX_IOV];
 
 	for (int i = 0; i < SENDS_PER_FLUSH; i++) {
 		struct msghdr mh = { 0 };
-		int n = sess_tx_iov(c->sess, iov, TX_IOV);
+		bool pipe_next;
+		int n = sess_tx_iov(c->sess, iov, TX_IOV, &pipe_next);
 		ssize_t w;
 
-		if (n == 0)
-			break;
-		mh.msg_iov = iov;
-		mh.msg_iovlen = (size_t)n;
-		w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == 0) {
+			size_t len;
+			bool more;
+			int pfd = sess_tx_pipe(c->sess, &len, &more);
+
+			if (pfd < 0)
+				break;
+			w = send_piped(c, pfd, len, more);
+		} else {
+			mh.msg_iov = iov;
+			mh.msg_iovlen = (size_t)n;
+			/* A header whose payload follows by splice(): one segment. */
+			w = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT |
+				    (pipe_next ? MSG_MORE : 0));
+		}
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;

@@ -84,11 +84,11 @@ static void fill_node(void *arg, json_object *node)
 	struct server *srv = arg;
 	json_object *arr = json_object_new_array();
 	json_object *st = json_object_new_object();
-	uint64_t sum[10] = { 0 };
-	static const char *const keys[10] = {
+	uint64_t sum[11] = { 0 };
+	static const char *const keys[11] = {
 		"reads", "writes", "flushes", "discards", "write_zeroes",
 		"keepalives", "bytes_read", "bytes_written", "errors",
-		"protocol_errors",
+		"protocol_errors", "reads_spliced",
 	};
 	json_object *rarr = json_object_new_array();
 	json_object *rdown = json_object_new_array();
@@ -111,8 +111,9 @@ static void fill_node(void *arg, json_object *node)
 		sum[7] += stat_get(&s->bytes_written);
 		sum[8] += stat_get(&s->errors);
 		sum[9] += stat_get(&s->protocol_errors);
+		sum[10] += stat_get(&s->reads_spliced);
 	}
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < 11; i++)
 		json_object_object_add(st, keys[i],
 				       json_object_new_int64((int64_t)sum[i]));
 	for (int i = 0; i < srv->nlisten; i++)
@@ -192,6 +193,7 @@ static int start_workers(struct server *srv, char *err, size_t errlen)
 				.features = SILK_FEAT_DDGST | SILK_FEAT_HDGST,
 			},
 			.ring_entries = 256,
+			.splice_min = srv->cfg.splice_min,
 			.rdma_devs = srv->rdma_devs,
 			.rdma_depth_max = srv->cfg.rdma_queue_depth_max,
 			.rdma_max_data = srv->cfg.rdma_max_data,

@@ -47,6 +47,15 @@ struct sess {
 	struct silk_stats own_stats;
 };
 
+static void put_pipe(struct sess *s, struct sreq *r, bool sent)
+{
+	if (r->data_fd < 0)
+		return;
+	if (s->ops->pipe_put)
+		s->ops->pipe_put(s->ctx, s, r, sent);
+	r->data_fd = -1;
+}
+
 struct sess *sess_new(const struct sess_limits *lim, const struct sess_ops *ops,
 		      void *ctx, struct silk_stats *stats)
 {
@@ -68,6 +77,7 @@ struct sess *sess_new(const struct sess_limits *lim, const struct sess_ops *ops,
 	s->state = SESS_HELLO;
 	for (unsigned i = n; i-- > 0;) {
 		s->slots[i].sess = s;
+		s->slots[i].data_fd = -1;
 		s->slots[i].next = s->free;
 		s->free = &s->slots[i];
 	}
@@ -83,6 +93,7 @@ void sess_free(struct sess *s)
 	for (unsigned i = 0; i < s->lim.max_inflight; i++) {
 		struct sreq *r = &s->slots[i];
 
+		put_pipe(s, r, false);
 		if (s->bufs && r->data)
 			s->bufs->put(s->ctx, s, r);
 		else
@@ -92,8 +103,10 @@ void sess_free(struct sess *s)
 	free(s);
 }
 
-static void release(struct sess *s, struct sreq *r)
+/* release() with sent = true: the reply is on the wire. */
+static void release_sent(struct sess *s, struct sreq *r, bool sent)
 {
+	put_pipe(s, r, sent);
 	r->busy = false;
 	s->inflight--;
 	s->bytes -= r->charge;
@@ -111,6 +124,11 @@ static void release(struct sess *s, struct sreq *r)
 	}
 	r->next = s->free;
 	s->free = r;
+}
+
+static void release(struct sess *s, struct sreq *r)
+{
+	release_sent(s, r, false);
 }
 
 static int fail(struct sess *s, int verr, const char *fmt, ...)
@@ -340,7 +358,11 @@ void sess_complete(struct sess *s, struct sreq *r, unsigned status)
 	else if (q->opcode != SILK_OP_HELLO)
 		r->rep_len = 0;
 	rep.data_len = r->rep_len;
+	/* A failed spliced READ: whatever reached the pipe is not sent. */
+	if (!r->rep_len)
+		put_pipe(s, r, false);
 	if (q->opcode != SILK_OP_HELLO) {
+		/* Spliced payloads never meet data digests (see worker.c). */
 		if (s->features & SILK_FEAT_HDGST)
 			rep.flags |= SILK_F_HDGST;
 		if (r->rep_len && (s->features & SILK_FEAT_DDGST)) {
@@ -553,11 +575,13 @@ bool sess_rx_blocked(const struct sess *s)
 	return s->bytes > 0 && s->bytes + s->cur_need > s->lim.max_bytes;
 }
 
-int sess_tx_iov(struct sess *s, struct iovec *iov, int max)
+int sess_tx_iov(struct sess *s, struct iovec *iov, int max, bool *pipe_next)
 {
 	size_t off = s->tx_off;
 	int n = 0;
 
+	if (pipe_next)
+		*pipe_next = false;
 	for (struct sreq *r = s->txh; r && n < max; r = r->next) {
 		if (off < SILK_HDR_SIZE) {
 			iov[n].iov_base = r->rep_hdr + off;
@@ -567,6 +591,12 @@ int sess_tx_iov(struct sess *s, struct iovec *iov, int max)
 		} else {
 			off -= SILK_HDR_SIZE;
 		}
+		if (r->rep_len && r->data_fd >= 0) {
+			/* The payload goes by splice(), after these. */
+			if (pipe_next && n)
+				*pipe_next = true;
+			break;
+		}
 		if (r->rep_len && n < max) {
 			iov[n].iov_base = r->data + off;
 			iov[n].iov_len = r->rep_len - off;
@@ -575,6 +605,17 @@ int sess_tx_iov(struct sess *s, struct iovec *iov, int max)
 		off = 0;
 	}
 	return n;
+}
+
+int sess_tx_pipe(const struct sess *s, size_t *len, bool *more)
+{
+	const struct sreq *r = s->txh;
+
+	if (!r || r->data_fd < 0 || !r->rep_len || s->tx_off < SILK_HDR_SIZE)
+		return -1;
+	*len = SILK_HDR_SIZE + r->rep_len - s->tx_off;
+	*more = r->next != NULL;
+	return r->data_fd;
 }
 
 void sess_tx_advance(struct sess *s, size_t n)
@@ -592,7 +633,7 @@ void sess_tx_advance(struct sess *s, size_t n)
 		s->txh = r->next;
 		if (!s->txh)
 			s->txt = NULL;
-		release(s, r);
+		release_sent(s, r, true);
 	}
 }
 

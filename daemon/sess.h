@@ -37,6 +37,9 @@ struct sreq {
 	uint8_t rep_hdr[SILK_HDR_SIZE];	/* encoded reply header */
 	struct store_io io;		/* for the server's storage I/O */
 	void *xprt;			/* transport's own (sess_buf_ops), else NULL */
+	int data_fd;			/* >= 0: READ reply payload waits in this
+					 * pipe (read end), not at data */
+	int pipe_id;			/* the server's name for that pipe */
 	struct sreq *next;		/* free list, tx queue, worker queues */
 	bool in_io;			/* submitted, not yet completed */
 	bool busy;			/* slot in use */
@@ -57,6 +60,12 @@ struct sess_ops {
 	 * called later.  Return a nonzero SILK_S_* status to fail it now.
 	 */
 	int (*submit)(void *ctx, struct sess *s, struct sreq *r);
+	/*
+	 * Optional, for servers that set r->data_fd: the slot is released;
+	 * take the pipe back.  sent: the whole reply went out, so the pipe
+	 * is empty.  r->data_fd is reset afterwards.
+	 */
+	void (*pipe_put)(void *ctx, struct sess *s, struct sreq *r, bool sent);
 };
 
 /*
@@ -110,8 +119,19 @@ bool sess_rx_blocked(const struct sess *s);
 /* Called by the server when storage I/O for r ends with status. */
 void sess_complete(struct sess *s, struct sreq *r, unsigned status);
 
-/* Fill up to max iovecs with reply bytes waiting to be sent; returns count. */
-int sess_tx_iov(struct sess *s, struct iovec *iov, int max);
+/*
+ * Fill up to max iovecs with reply bytes waiting to be sent; returns count.
+ * The iovecs stop where a payload waits in a pipe (r->data_fd): then
+ * *pipe_next (may be NULL) is set, the header before it being in the
+ * iovecs, and sess_tx_pipe() names the pipe once the header is sent.
+ */
+int sess_tx_iov(struct sess *s, struct iovec *iov, int max, bool *pipe_next);
+/*
+ * When the next reply bytes to send wait in a pipe: its read end, with the
+ * byte count in *len and in *more whether other replies follow; else -1.
+ * Send them with splice() and report them with sess_tx_advance().
+ */
+int sess_tx_pipe(const struct sess *s, size_t *len, bool *more);
 /* n bytes of the iovecs were sent. */
 void sess_tx_advance(struct sess *s, size_t n);
 bool sess_tx_pending(const struct sess *s);

@@ -6,7 +6,7 @@ DAEMON_PROTO_SRCS := proto.c
 
 # Everything in silkd except main.c.
 DAEMON_CORE_SRCS := log.c config.c netaddr.c vol.c store.c sess.c meta.c \
-	volumes.c mgmt_ops.c mgmt.c conn.c rdma_capsule.c rdma_dev.c \
+	volumes.c mgmt_ops.c mgmt.c pipes.c conn.c rdma_capsule.c rdma_dev.c \
 	rdma_conn.c rdma_worker.c rdma_listen.c worker.c server.c
 
 DAEMON_MAIN_SRCS := main.c

@@ -13,6 +13,7 @@ struct silk_stats {
 	_Atomic uint64_t discards;
 	_Atomic uint64_t write_zeroes;
 	_Atomic uint64_t keepalives;
+	_Atomic uint64_t reads_spliced;		/* READ replies sent by splice() */
 	_Atomic uint64_t bytes_read;
 	_Atomic uint64_t bytes_written;
 	_Atomic uint64_t errors;		/* replies with a non-OK status */

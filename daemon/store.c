@@ -30,6 +30,12 @@ void store_io_init(struct store_io *io, int op, int fd, uint8_t *buf,
 	io->off = off;
 	io->len = len;
 	io->fua = fua;
+	io->pipe_fd = -1;
+}
+
+void store_io_set_pipe(struct store_io *io, int pipe_fd)
+{
+	io->pipe_fd = pipe_fd;
 }
 
 static int falloc_mode(const struct store_io *io)
@@ -46,6 +52,13 @@ void store_prep(struct io_uring_sqe *sqe, struct store_io *io)
 {
 	switch (io->op) {
 	case STORE_READ:
+		if (io->pipe_fd >= 0) {
+			io_uring_prep_splice(sqe, io->fd,
+					     (int64_t)(io->off + io->done),
+					     io->pipe_fd, -1, io->len - io->done,
+					     0);
+			break;
+		}
 		io_uring_prep_read(sqe, io->fd, io->buf + io->done,
 				   io->len - io->done, io->off + io->done);
 		break;
@@ -98,6 +111,25 @@ static int rw_cqe(struct store_io *io, int res)
 	return io->done == io->len ? STORE_DONE : STORE_AGAIN;
 }
 
+/*
+ * A splice into a pipe.  The pipe was sized for the whole transfer, so a
+ * short splice only means "go on"; end of data cannot be zero-filled in a
+ * pipe, so a splice that moved nothing yet falls back to reading into buf
+ * (which does), as does one the kernel refuses for this backing.
+ */
+static int splice_cqe(struct store_io *io, int res)
+{
+	if (io->done == 0 && (res == 0 || res == -EINVAL ||
+			      res == -EOPNOTSUPP || res == -ENOSYS)) {
+		io->pipe_fd = -1;
+		io->fell_back = true;
+		return STORE_AGAIN;
+	}
+	if (res == 0)
+		return -EIO;
+	return rw_cqe(io, res);
+}
+
 static int falloc_cqe(struct store_io *io, int res)
 {
 	if (io->stage == ST_SYNC)
@@ -119,6 +151,9 @@ int store_cqe(struct store_io *io, int res)
 {
 	switch (io->op) {
 	case STORE_READ:
+		if (io->pipe_fd >= 0)
+			return splice_cqe(io, res);
+		return rw_cqe(io, res);
 	case STORE_WRITE:
 		return rw_cqe(io, res);
 	case STORE_FLUSH:
@@ -208,6 +243,13 @@ int store_set_direct(int fd, uint32_t block_size)
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_DIRECT) < 0)
 		return 0;
 	return 1;
+}
+
+bool store_is_direct(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl >= 0 && (fl & O_DIRECT);
 }
 
 int store_resize(int fd, bool bdev, uint64_t size, char *err, size_t errlen)

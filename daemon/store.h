@@ -31,6 +31,8 @@ struct store_io {
 	uint64_t off;
 	uint32_t len;
 	uint32_t done;		/* bytes transferred so far */
+	int pipe_fd;		/* READ: >= 0: splice into this pipe, not buf */
+	bool fell_back;		/* READ: the splice was refused; read into buf */
 	int stage;		/* internal: method / sync stage */
 	int retries;		/* internal: bounded EAGAIN/EINTR retries */
 };
@@ -40,6 +42,13 @@ enum { STORE_DONE = 0, STORE_AGAIN = 1 };
 /* Reset io for a new operation. */
 void store_io_init(struct store_io *io, int op, int fd, uint8_t *buf,
 		   uint64_t off, uint32_t len, bool fua);
+/*
+ * READ: splice the data into the pipe whose write end is pipe_fd instead
+ * of reading it into buf.  Should the kernel refuse to splice from this
+ * backing before any byte moved (EINVAL, EOPNOTSUPP...), the read goes
+ * into buf after all and io->fell_back is set; buf must be valid.
+ */
+void store_io_set_pipe(struct store_io *io, int pipe_fd);
 /* Fill sqe for io's current stage (user_data is left to the caller). */
 void store_prep(struct io_uring_sqe *sqe, struct store_io *io);
 /* Returns STORE_DONE, STORE_AGAIN (prep and submit again) or -errno. */
@@ -59,6 +68,8 @@ int store_open(const char *path, bool bdev, bool create, uint64_t size,
  * (the fd stays buffered, which is always correct).
  */
 int store_set_direct(int fd, uint32_t block_size);
+/* True when fd was opened (or switched to) O_DIRECT. */
+bool store_is_direct(int fd);
 /* Grow a file backing to size (block devices: check it fits). */
 int store_resize(int fd, bool bdev, uint64_t size, char *err, size_t errlen);
 /* Bytes allocated on disk (files) or size (block devices). */

@@ -22,6 +22,8 @@ struct vol {
 	_Atomic uint64_t epoch;
 	int fd;			/* -1 when the backing could not be opened */
 	bool bdev;		/* backing is a block device */
+	bool direct;		/* fd is O_DIRECT: READs may be spliced */
+	_Atomic bool no_splice;	/* the kernel refused to splice from fd */
 	char path[PATH_MAX];
 	_Atomic int refs;
 	_Atomic int conns;	/* connections that completed HELLO on it */

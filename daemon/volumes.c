@@ -52,6 +52,7 @@ static struct vol *open_vol(const struct meta_vol *mv)
 	if (mv->bdev && store_set_direct(fd, mv->block_size))
 		log_info("volume %s: direct I/O on %s", mv->name, mv->path);
 	v->fd = fd;
+	v->direct = store_is_direct(fd);
 	return v;
 }
 
@@ -346,6 +347,7 @@ int volreg_create(struct volreg *r, const char *name, uint64_t size,
 		goto out;
 	}
 	v->fd = fd;
+	v->direct = store_is_direct(fd);
 	if (out) {
 		vol_ref(v);
 		*out = v;

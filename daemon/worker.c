@@ -16,6 +16,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "pipes.h"
 #include "rdma_worker.h"
 
 #define EV_INBOX ((uint64_t)2)
@@ -24,6 +25,8 @@
 /* rdma_busy_poll: how long a worker polls its completion queues before
  * it sleeps in epoll_wait. */
 #define BUSY_POLL_US 50
+/* Spliced READs one worker has in flight at most (two fds each). */
+#define SPLICE_PIPES 64
 
 /*
  * A worker sleeps in one place, its io_uring: storage completions land
@@ -54,6 +57,7 @@ struct worker {
 	unsigned io_inflight;		/* storage SQEs handed to the ring */
 	struct sreq *pend_h, *pend_t;	/* waiting for ring space */
 
+	struct pipe_pool *pipes;	/* spliced READs; NULL: splice_min 0 */
 	struct sess_ops ops;		/* TCP sessions: ctx = struct conn */
 	struct sess_ops rops;		/* RDMA sessions: ctx = struct rdma_conn */
 	struct rdma_worker *rdma;	/* NULL without rdma_listen */
@@ -157,6 +161,42 @@ static void flush_pending(struct worker *w)
 	}
 }
 
+/*
+ * A large READ over TCP from an O_DIRECT backing goes by splice(): the
+ * storage read fills a pipe with pages of its own, the reply hands those
+ * pages to the socket, and the payload is never copied by silkd.  Not for
+ * buffered backings (the socket would hold page-cache pages that a later
+ * WRITE can change before a retransmission) nor with data digests (the
+ * CRC needs the bytes).  No free pipe: the READ is copied as before.
+ */
+static void try_splice(struct worker *w, struct sess *s, struct vol *v,
+		       struct sreq *r)
+{
+	int rfd, wfd, id;
+
+	if (!w->pipes || r->req.length < w->p.splice_min || !v->direct ||
+	    atomic_load_explicit(&v->no_splice, memory_order_relaxed) ||
+	    sess_get_ops(s) != &w->ops ||
+	    (sess_features(s) & SILK_FEAT_DDGST))
+		return;
+	id = pipe_pool_get(w->pipes, r->req.length, &rfd, &wfd);
+	if (id < 0)
+		return;
+	r->pipe_id = id;
+	r->data_fd = rfd;
+	store_io_set_pipe(&r->io, wfd);
+}
+
+static void cb_pipe_put(void *ctx, struct sess *s, struct sreq *r, bool sent)
+{
+	struct conn *c = ctx;
+	struct worker *w = c->owner;
+
+	(void)s;
+	pipe_pool_put(w->pipes, r->pipe_id, sent);
+	r->pipe_id = -1;
+}
+
 static int start_io(struct worker *w, struct sess *s, struct sreq *r)
 {
 	struct vol *v = sess_vol(s);
@@ -175,6 +215,8 @@ static int start_io(struct worker *w, struct sess *s, struct sreq *r)
 	default: return SILK_S_NOTSUPP;
 	}
 	store_io_init(&r->io, op, v->fd, r->data, m->offset, m->length, fua);
+	if (op == STORE_READ)
+		try_splice(w, s, v, r);
 	queue_io(w, r);
 	return 0;
 }
@@ -279,10 +321,23 @@ static void on_cqe(struct worker *w, struct sreq *r, int res)
 
 	w->io_inflight--;
 	rc = store_cqe(&r->io, res);
+	if (r->io.fell_back && r->data_fd >= 0) {
+		struct vol *v = sess_vol(s);
+
+		/* Nothing reached the pipe: give it back, copy from now on. */
+		pipe_pool_put(w->pipes, r->pipe_id, true);
+		r->data_fd = r->pipe_id = -1;
+		if (v && !atomic_exchange(&v->no_splice, true))
+			log_info("volume %s: reads are copied: cannot splice from %s (%s)",
+				 v->name, v->path,
+				 res < 0 ? strerror(-res) : "no data");
+	}
 	if (rc == STORE_AGAIN) {
 		queue_io(w, r);
 		return;
 	}
+	if (rc == STORE_DONE && r->data_fd >= 0)
+		stat_add(&w->stats.reads_spliced, 1);
 	if (rc < 0) {
 		struct vol *v = sess_vol(s);
 
@@ -568,6 +623,7 @@ struct worker *worker_start(const struct worker_params *p, char *err,
 	w->ops.vol_get = cb_vol_get;
 	w->ops.vol_put = cb_vol_put;
 	w->ops.submit = cb_submit;
+	w->ops.pipe_put = cb_pipe_put;
 	w->rops.vol_get = cb_rdma_vol_get;
 	w->rops.vol_put = cb_rdma_vol_put;
 	w->rops.submit = cb_rdma_submit;
@@ -595,6 +651,14 @@ struct worker *worker_start(const struct worker_params *p, char *err,
 			 p->id);
 		goto fail;
 	}
+	if (w->p.splice_min) {
+		w->pipes = pipe_pool_new(SPLICE_PIPES, w->p.limits.max_data ?
+					 w->p.limits.max_data : SILK_MAX_DATA);
+		if (!w->pipes) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
 	ev.data.u64 = EV_INBOX;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->inbox_efd, &ev) < 0)
 		goto fail_errno;
@@ -609,6 +673,7 @@ fail_errno:
 	snprintf(err, errlen, "worker %d: %s", p->id, strerror(errno));
 fail:
 	rdma_worker_free(w->rdma);
+	pipe_pool_free(w->pipes);
 	if (w->ring_ok)
 		io_uring_queue_exit(&w->ring);
 	if (w->epfd >= 0)
@@ -657,6 +722,7 @@ void worker_stop(struct worker *w, int drain_ms)
 	free(w->inbox);
 	io_uring_queue_exit(&w->ring);
 	rdma_worker_free(w->rdma);
+	pipe_pool_free(w->pipes);
 	close(w->epfd);
 	close(w->inbox_efd);
 	pthread_mutex_destroy(&w->inbox_lock);

@@ -25,6 +25,9 @@ struct worker_params {
 	struct volreg *reg;
 	struct sess_limits limits;
 	unsigned ring_entries;
+	/* TCP READs of at least this many bytes from an O_DIRECT backing
+	 * go from the backing to the socket by splice(); 0: never. */
+	uint32_t splice_min;
 	/* RDMA connections (rdma_listen configured): devs != NULL */
 	struct rdma_devs *rdma_devs;
 	unsigned rdma_depth_max;

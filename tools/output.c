@@ -349,6 +349,7 @@ void print_node(FILE *f, json_object *node)
 	static const char *const stat_keys[] = {
 		"reads", "writes", "flushes", "discards", "write_zeroes",
 		"bytes_read", "bytes_written", "errors", "protocol_errors",
+		"reads_spliced",
 	};
 	json_object *stats;
 	char buf[64];

@@ -116,7 +116,7 @@ static void drain(struct harness *h, struct sess *s)
 	struct iovec iov[8];
 	int n;
 
-	while ((n = sess_tx_iov(s, iov, 8)) > 0) {
+	while ((n = sess_tx_iov(s, iov, 8, NULL)) > 0) {
 		size_t take = iov[0].iov_len;
 
 		if (next(h) % 3 == 0 && take > 1)
@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t outbuf[OUT_CAP];
 	struct harness h = { .out = outbuf };
-	struct sess_ops ops = { h_get, h_put, h_submit };
+	struct sess_ops ops = { h_get, h_put, h_submit, NULL };
 	struct sess_limits lim;
 	struct sess *s;
 	size_t pos = 2;

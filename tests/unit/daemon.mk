@@ -11,7 +11,7 @@ SILKD_T_OBJS := $(addprefix $(SILKD_T_OBJDIR)/,\
 	$(DAEMON_PROTO_SRCS:.c=.o) $(DAEMON_CORE_SRCS:.c=.o))
 SILKD_T_SILKD := unit/silkd-asan
 
-SILKD_T_TESTS := $(addprefix unit/,test_proto test_sess test_store \
+SILKD_T_TESTS := $(addprefix unit/,test_proto test_sess test_store test_pipes \
 	test_config test_meta test_mgmt test_server)
 
 UNIT_TESTS += $(SILKD_T_TESTS)

@@ -56,6 +56,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.threads, 0);
 	assert_int_equal(c.queue_depth, CONFIG_DEFAULT_QUEUE_DEPTH);
 	assert_int_equal(c.log_level, LOG_LVL_INFO);
+	assert_int_equal(c.splice_min, CONFIG_DEFAULT_SPLICE_MIN);
 }
 
 static void test_file_values(void **state)
@@ -126,6 +127,35 @@ static void bad_file(const char *text, const char *expect)
 		fail();
 	}
 	assert_null(strchr(err, '\n'));
+}
+
+/* splice_min: off, 0, sizes with suffixes; nonsense refused. */
+static void test_splice_min(void **state)
+{
+	struct silkd_config c;
+	char err[256];
+
+	(void)state;
+	write_conf("splice_min = 128K\n");
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path, NULL),
+			 CONFIG_RUN);
+	assert_int_equal(c.splice_min, 128 * 1024);
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path,
+			      "--splice-min", "off", NULL), CONFIG_RUN);
+	assert_int_equal(c.splice_min, 0);
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path,
+			      "--splice-min", "0", NULL), CONFIG_RUN);
+	assert_int_equal(c.splice_min, 0);
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path,
+			      "--splice-min", "1M", NULL), CONFIG_RUN);
+	assert_int_equal(c.splice_min, 1024 * 1024);
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path,
+			      "--splice-min", "2M", NULL), CONFIG_ERR_USAGE);
+	assert_non_null(strstr(err, "--splice-min: splice_min must be"));
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path,
+			      "--splice-min", "512", NULL), CONFIG_ERR_USAGE);
+	bad_file("splice_min = yes\n", "1: splice_min must be");
+	bad_file("splice_min = -4K\n", "1: splice_min must be");
 }
 
 static void test_bad_file_lines(void **state)
@@ -242,6 +272,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_splice_min),
 		cmocka_unit_test(test_file_values),
 		cmocka_unit_test(test_cli_overrides_file),
 		cmocka_unit_test(test_bad_file_lines),

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -26,6 +27,8 @@ struct fix {
 	struct sreq *sub[MAX_SUB];
 	int nsub;
 	int gets, puts;
+	int pipe_puts, pipe_sent;	/* pipe_put calls; with sent = true */
+	int last_pipe_id;
 	uint8_t out[1 << 22];
 	size_t out_len;
 };
@@ -61,6 +64,17 @@ static int fake_submit(void *ctx, struct sess *s, struct sreq *r)
 	return 0;
 }
 
+static void fake_pipe_put(void *ctx, struct sess *s, struct sreq *r, bool sent)
+{
+	struct fix *f = ctx;
+
+	(void)s;
+	f->pipe_puts++;
+	f->pipe_sent += sent;
+	f->last_pipe_id = r->pipe_id;
+	close(r->data_fd);
+}
+
 static struct fix *mkfix(unsigned max_inflight, uint64_t max_bytes)
 {
 	struct fix *f = calloc(1, sizeof(*f));
@@ -74,6 +88,7 @@ static struct fix *mkfix(unsigned max_inflight, uint64_t max_bytes)
 	f->ops.vol_get = fake_get;
 	f->ops.vol_put = fake_put;
 	f->ops.submit = fake_submit;
+	f->ops.pipe_put = fake_pipe_put;
 	f->s = sess_new(&lim, &f->ops, f, NULL);
 	assert_non_null(f->s);
 	return f;
@@ -126,7 +141,7 @@ static void drain(struct fix *f, size_t step)
 	struct iovec iov[16];
 	int n;
 
-	while ((n = sess_tx_iov(f->s, iov, 16)) > 0) {
+	while ((n = sess_tx_iov(f->s, iov, 16, NULL)) > 0) {
 		size_t take = iov[0].iov_len;
 
 		if (step && take > step)
@@ -730,6 +745,144 @@ static void test_stop_rx(void **state)
 	rmfix(f);
 }
 
+/* Give r a pipe (read end in r->data_fd) holding its READ data. */
+static void pipe_payload(struct sreq *r, int id, uint8_t fill)
+{
+	static uint8_t data[65536];
+	int p[2];
+
+	assert_true(r->req.length <= sizeof(data));
+	assert_int_equal(pipe(p), 0);
+	memset(data, fill, r->req.length);
+	assert_int_equal(write(p[1], data, r->req.length), (ssize_t)r->req.length);
+	close(p[1]);
+	r->data_fd = p[0];
+	r->pipe_id = id;
+}
+
+/*
+ * Send like conn.c does: iovecs, then a piped payload by "splice" (read
+ * here, in steps of step bytes); checks that the iovecs end exactly where
+ * a piped payload begins.
+ */
+static void drain_piped(struct fix *f, size_t step, int *pipes_seen)
+{
+	for (;;) {
+		struct iovec iov[16];
+		bool pipe_next, more;
+		size_t len, take;
+		int n = sess_tx_iov(f->s, iov, 16, &pipe_next), pfd;
+
+		if (n > 0) {
+			size_t all = 0;
+
+			for (int i = 0; i < n; i++) {
+				assert_true(f->out_len + iov[i].iov_len <= sizeof(f->out));
+				memcpy(f->out + f->out_len, iov[i].iov_base,
+				       iov[i].iov_len);
+				f->out_len += iov[i].iov_len;
+				all += iov[i].iov_len;
+			}
+			sess_tx_advance(f->s, all);
+			/* Where the iovecs stopped for a pipe, the pipe is next. */
+			assert_true(!pipe_next || sess_tx_pipe(f->s, &len, &more) >= 0);
+			continue;
+		}
+		pfd = sess_tx_pipe(f->s, &len, &more);
+		if (pfd < 0)
+			break;
+		(*pipes_seen)++;
+		take = step && len > step ? step : len;
+		assert_true(f->out_len + take <= sizeof(f->out));
+		assert_int_equal(read(pfd, f->out + f->out_len, take), (ssize_t)take);
+		f->out_len += take;
+		sess_tx_advance(f->s, take);
+	}
+	assert_false(sess_tx_pending(f->s));
+}
+
+/* A READ reply whose payload waits in a pipe goes out in order. */
+static void test_piped_reply(void **state)
+{
+	struct fix *f = ready(8, 1 << 20, 0);
+	uint8_t buf[SILK_HDR_SIZE * 3];
+	size_t n = 0, pos = 0, len;
+	struct silk_msg m;
+	int seen = 0;
+	bool more;
+
+	(void)state;
+	n += put_hdr(buf + n, io(SILK_OP_READ, 1, 0, 4096));
+	n += put_hdr(buf + n, io(SILK_OP_READ, 2, 8192, 16384));
+	n += put_hdr(buf + n, io(SILK_OP_READ, 3, 65536, 4096));
+	assert_int_equal(feed(f, buf, n), (ssize_t)n);
+	assert_int_equal(f->nsub, 3);
+	memset(f->sub[0]->data, 0x11, 4096);
+	pipe_payload(f->sub[1], 5, 0x22);
+	memset(f->sub[2]->data, 0x33, 4096);
+	/* The copied payload of the slot must not be what is sent. */
+	memset(f->sub[1]->data, 0xee, 16384);
+	for (int i = 0; i < 3; i++)
+		sess_complete(f->s, f->sub[i], SILK_S_OK);
+	f->nsub = 0;
+	/* Before the header is out the pipe is not the next thing to send. */
+	assert_int_equal(sess_tx_pipe(f->s, &len, &more), -1);
+	drain_piped(f, 5000, &seen);
+	assert_int_equal(seen, 4);	/* 16384 bytes in steps of 5000 */
+	assert_int_equal(f->pipe_puts, 1);
+	assert_int_equal(f->pipe_sent, 1);
+	assert_int_equal(f->last_pipe_id, 5);
+	for (uint8_t t = 1; t <= 3; t++) {
+		const uint8_t *p = next_reply(f, &pos, &m);
+		uint32_t l = t == 2 ? 16384 : 4096;
+
+		assert_int_equal(m.tag, t);
+		assert_int_equal(m.data_len, l);
+		for (uint32_t i = 0; i < l; i++)
+			assert_int_equal(p[i], t * 0x11);
+	}
+	assert_int_equal(pos, f->out_len);
+	assert_int_equal(sess_inflight(f->s), 0);
+	rmfix(f);
+}
+
+/* A failed READ or a lost connection gives the pipe back unsent. */
+static void test_piped_reply_error_and_abort(void **state)
+{
+	struct fix *f = ready(8, 1 << 20, 0);
+	uint8_t buf[SILK_HDR_SIZE * 2];
+	size_t n = 0, pos = 0;
+	struct silk_msg m;
+	int seen = 0;
+
+	(void)state;
+	n += put_hdr(buf + n, io(SILK_OP_READ, 1, 0, 8192));
+	n += put_hdr(buf + n, io(SILK_OP_READ, 2, 8192, 8192));
+	assert_int_equal(feed(f, buf, n), (ssize_t)n);
+	pipe_payload(f->sub[0], 1, 0x44);
+	pipe_payload(f->sub[1], 2, 0x55);
+	sess_complete(f->s, f->sub[0], SILK_S_IO);
+	/* At once: the reply carries no payload. */
+	assert_int_equal(f->pipe_puts, 1);
+	assert_int_equal(f->pipe_sent, 0);
+	assert_int_equal(f->last_pipe_id, 1);
+	drain_piped(f, 0, &seen);
+	assert_int_equal(seen, 0);
+	next_reply(f, &pos, &m);
+	assert_int_equal(m.status, SILK_S_IO);
+	assert_int_equal(m.data_len, 0);
+	/* Header half sent, then the connection goes away. */
+	sess_complete(f->s, f->sub[1], SILK_S_OK);
+	f->nsub = 0;
+	sess_tx_advance(f->s, SILK_HDR_SIZE / 2);
+	sess_abort(f->s);
+	assert_int_equal(f->pipe_puts, 2);
+	assert_int_equal(f->pipe_sent, 0);
+	assert_int_equal(f->last_pipe_id, 2);
+	assert_false(sess_tx_pending(f->s));
+	rmfix(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -759,6 +912,8 @@ int main(void)
 		cmocka_unit_test(test_fail_with_io_in_flight),
 		cmocka_unit_test(test_volume_deleted),
 		cmocka_unit_test(test_stop_rx),
+		cmocka_unit_test(test_piped_reply),
+		cmocka_unit_test(test_piped_reply_error_and_abort),
 	};
 
 	return cmocka_run_group_tests_name("sess", tests, NULL, NULL);

@@ -241,6 +241,93 @@ static void test_set_direct_file(void **state)
 	assert_memory_equal(w, r, sizeof(w));
 }
 
+/* READ into a pipe: the bytes that come out of it are the file's. */
+static void test_splice_read(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t w[262144], r[262144];
+	struct store_io io;
+	int p[2];
+
+	fill(w, sizeof(w), 6);
+	assert_int_equal(run(f, STORE_WRITE, w, 65536, sizeof(w), false), 0);
+	assert_int_equal(pipe(p), 0);
+	assert_true(fcntl(p[1], F_SETPIPE_SZ, (int)sizeof(w)) >= (int)sizeof(w));
+	memset(r, 0, sizeof(r));
+	store_io_init(&io, STORE_READ, f->fd, r, 65536 + 4096, 131072, false);
+	store_io_set_pipe(&io, p[1]);
+	assert_int_equal(store_run_sync(&f->ring, &io), 0);
+	assert_false(io.fell_back);
+	assert_int_equal(io.done, 131072);
+	/* Nothing was copied into the buffer ... */
+	assert_true(all_zero(r, sizeof(r)));
+	/* ... it is all in the pipe. */
+	assert_int_equal(read(p[0], r, sizeof(r)), 131072);
+	assert_memory_equal(r, w + 4096, 131072);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The kernel refuses the splice (here: the "pipe" is not one): buf. */
+static void test_splice_fallback(void **state)
+{
+	struct fx *f = *state;
+	static uint8_t w[65536], r[65536];
+	struct store_io io;
+	int notpipe = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	assert_true(notpipe >= 0);
+	fill(w, sizeof(w), 7);
+	assert_int_equal(run(f, STORE_WRITE, w, 0, sizeof(w), false), 0);
+	memset(r, 0, sizeof(r));
+	store_io_init(&io, STORE_READ, f->fd, r, 0, sizeof(r), false);
+	store_io_set_pipe(&io, notpipe);
+	assert_int_equal(store_run_sync(&f->ring, &io), 0);
+	assert_true(io.fell_back);
+	assert_int_equal(io.pipe_fd, -1);
+	assert_memory_equal(r, w, sizeof(r));
+	close(notpipe);
+}
+
+static void test_splice_cqe_logic(void **state)
+{
+	struct store_io io;
+	uint8_t buf[8192];
+
+	(void)state;
+	/* Short splices go on; the last one completes. */
+	store_io_init(&io, STORE_READ, 3, buf, 0, 8192, false);
+	store_io_set_pipe(&io, 9);
+	assert_int_equal(store_cqe(&io, 4096), STORE_AGAIN);
+	assert_int_equal(io.pipe_fd, 9);
+	assert_int_equal(store_cqe(&io, 4096), STORE_DONE);
+	/* Once data is in the pipe there is no going back to buf. */
+	store_io_init(&io, STORE_READ, 3, buf, 0, 8192, false);
+	store_io_set_pipe(&io, 9);
+	assert_int_equal(store_cqe(&io, 4096), STORE_AGAIN);
+	assert_int_equal(store_cqe(&io, -EINVAL), -EINVAL);
+	assert_false(io.fell_back);
+	store_io_init(&io, STORE_READ, 3, buf, 0, 8192, false);
+	store_io_set_pipe(&io, 9);
+	assert_int_equal(store_cqe(&io, 4096), STORE_AGAIN);
+	assert_int_equal(store_cqe(&io, 0), -EIO);
+	/* Nothing moved: end of data or a refusal falls back to buf. */
+	store_io_init(&io, STORE_READ, 3, buf, 0, 8192, false);
+	store_io_set_pipe(&io, 9);
+	assert_int_equal(store_cqe(&io, 0), STORE_AGAIN);
+	assert_true(io.fell_back);
+	assert_int_equal(io.pipe_fd, -1);
+	store_io_init(&io, STORE_READ, 3, buf, 0, 8192, false);
+	store_io_set_pipe(&io, 9);
+	assert_int_equal(store_cqe(&io, -EOPNOTSUPP), STORE_AGAIN);
+	assert_true(io.fell_back);
+	/* Real errors are not hidden by the fallback. */
+	store_io_init(&io, STORE_READ, 3, buf, 0, 8192, false);
+	store_io_set_pipe(&io, 9);
+	assert_int_equal(store_cqe(&io, -EIO), -EIO);
+	assert_false(io.fell_back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +337,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_zeroes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_past_eof_is_zero, setup, teardown),
 		cmocka_unit_test(test_cqe_logic),
+		cmocka_unit_test_setup_teardown(test_splice_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_splice_fallback, setup, teardown),
+		cmocka_unit_test(test_splice_cqe_logic),
 		cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_direct_file, setup, teardown),
