@@ -418,16 +418,23 @@ static bool silk_tcp_send_inline(struct silk_tcp_queue *queue)
 
 /* ---- receiving --------------------------------------------------------- */
 
-/* Copy @len bytes at @offset of @skb into the current payload page. */
+/*
+ * Copy @len bytes at @offset of @skb into the current payload page, with
+ * the datagram iterator nvme-tcp uses: it maps each page locally (fine in
+ * the data-ready callback) and copies through copy_to_iter().
+ */
 static int silk_tcp_copy_page(struct sk_buff *skb, unsigned int offset,
 			      struct bio_vec *bv, unsigned int len)
 {
-	void *dst = kmap_local_page(bv->bv_page);
-	int ret;
+	struct bio_vec seg = {
+		.bv_page = bv->bv_page,
+		.bv_offset = bv->bv_offset,
+		.bv_len = len,
+	};
+	struct iov_iter it;
 
-	ret = skb_copy_bits(skb, offset, dst + bv->bv_offset, len);
-	kunmap_local(dst);
-	return ret;
+	iov_iter_bvec(&it, ITER_DEST, &seg, 1, len);
+	return skb_copy_datagram_iter(skb, offset, &it, len);
 }
 
 static void silk_tcp_proto_err(struct silk_tcp_queue *queue, const char *why)
