@@ -404,6 +404,17 @@ json.dump({"kernel": platform.release(), "cpus": os.cpu_count(), "mem_bytes": me
            "ioengine": "libaio"}, open(sys.argv[1], "w"), indent=1)
 EOF
 
+# Debian 6.1's nvmet-tcp can hit a hardened-usercopy BUG (mm/usercopy.c:101,
+# "Kernel memory exposure attempt detected from page alloc") when the NVMe/TCP
+# host sends a bio segment of fio's buffer that runs across the end of a
+# transparent huge page: the nvmet kworker dies holding a mutex and fio
+# hangs (seen in a benchmark boot of 2026-12-06).  Huge pages only where a
+# program asks for them (fio does not): the same for every system.
+thp=/sys/kernel/mm/transparent_hugepage/enabled
+if [ -w "$thp" ] && echo madvise >"$thp" 2>/dev/null; then
+	log "transparent huge pages: madvise"
+fi
+
 failed=0
 for sys in $systems; do
 	case $sys in silk|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;; *) log "unknown system '$sys'"; failed=1; continue ;; esac
