@@ -84,12 +84,12 @@ static void fill_node(void *arg, json_object *node)
 	struct server *srv = arg;
 	json_object *arr = json_object_new_array();
 	json_object *st = json_object_new_object();
-	uint64_t sum[11] = { 0 };
-	static const char *const keys[11] = {
+	static const char *const keys[] = {
 		"reads", "writes", "flushes", "discards", "write_zeroes",
 		"keepalives", "bytes_read", "bytes_written", "errors",
 		"protocol_errors", "reads_spliced",
 	};
+	uint64_t sum[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	json_object *rarr = json_object_new_array();
 	json_object *rdown = json_object_new_array();
 	unsigned conns = 0, rconns = 0;
@@ -113,7 +113,7 @@ static void fill_node(void *arg, json_object *node)
 		sum[9] += stat_get(&s->protocol_errors);
 		sum[10] += stat_get(&s->reads_spliced);
 	}
-	for (int i = 0; i < 11; i++)
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		json_object_object_add(st, keys[i],
 				       json_object_new_int64((int64_t)sum[i]));
 	for (int i = 0; i < srv->nlisten; i++)

@@ -103,7 +103,7 @@ void sess_free(struct sess *s)
 	free(s);
 }
 
-/* release() with sent = true: the reply is on the wire. */
+/* Free r's slot; sent: its whole reply is on the wire (pipe empty). */
 static void release_sent(struct sess *s, struct sreq *r, bool sent)
 {
 	put_pipe(s, r, sent);
