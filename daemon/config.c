@@ -52,6 +52,10 @@ void config_usage(FILE *out)
 "      --rdma-queue-depth-max N  most commands in flight per RDMA\n"
 "                            connection, 1-%d (default %d)\n"
 "      --rdma-busy-poll on|off  spin on RDMA completions (default off)\n"
+"      --busy-poll US|off    after work, a worker keeps polling its sockets\n"
+"                            and queues this many microseconds (0-%d)\n"
+"                            before it sleeps: lower latency for a\n"
+"                            spinning CPU (default off)\n"
 "      --splice-min BYTES    TCP reads this large (4K-1M) from direct-I/O\n"
 "                            backings go by splice(), uncopied; 'off' for\n"
 "                            never (default %uK)\n"
@@ -61,7 +65,8 @@ void config_usage(FILE *out)
 "      --version             print the version\n",
 		SILK_DEFAULT_PORT, CONFIG_DEFAULT_QUEUE_DEPTH,
 		SILK_RDMA_DEFAULT_MAX_DATA >> 10, CONFIG_MAX_QUEUE_DEPTH,
-		CONFIG_DEFAULT_RDMA_DEPTH_MAX, CONFIG_DEFAULT_SPLICE_MIN >> 10);
+		CONFIG_DEFAULT_RDMA_DEPTH_MAX, CONFIG_MAX_BUSY_POLL_US,
+		CONFIG_DEFAULT_SPLICE_MIN >> 10);
 }
 
 static int parse_uint(const char *s, long lo, long hi, long *out)
@@ -277,6 +282,20 @@ int config_set(struct silkd_config *c, const char *key, const char *value,
 		c->splice_min = (uint32_t)b;
 		return 0;
 	}
+	if (strcmp(key, "busy_poll") == 0) {
+		if (strcmp(value, "off") == 0) {
+			c->busy_poll_us = 0;
+			return 0;
+		}
+		if (parse_uint(value, 0, CONFIG_MAX_BUSY_POLL_US, &n) < 0) {
+			snprintf(err, errlen,
+				 "busy_poll must be off (or 0) or 1 to %d microseconds: '%s'",
+				 CONFIG_MAX_BUSY_POLL_US, value);
+			return -1;
+		}
+		c->busy_poll_us = (uint32_t)n;
+		return 0;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		int lvl = log_parse_level(value);
 
@@ -379,6 +398,7 @@ enum {
 	OPT_RDMA_BUSY_POLL,
 	OPT_RDMA_DEPTH_MAX,
 	OPT_SPLICE_MIN,
+	OPT_BUSY_POLL,
 };
 
 static const struct option long_opts[] = {
@@ -395,6 +415,7 @@ static const struct option long_opts[] = {
 	{ "rdma-busy-poll", required_argument, NULL, OPT_RDMA_BUSY_POLL },
 	{ "rdma-queue-depth-max", required_argument, NULL, OPT_RDMA_DEPTH_MAX },
 	{ "splice-min", required_argument, NULL, OPT_SPLICE_MIN },
+	{ "busy-poll", required_argument, NULL, OPT_BUSY_POLL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -418,6 +439,7 @@ static const char *opt_key(int opt)
 	case OPT_RDMA_BUSY_POLL: return "rdma_busy_poll";
 	case OPT_RDMA_DEPTH_MAX: return "rdma_queue_depth_max";
 	case OPT_SPLICE_MIN: return "splice_min";
+	case OPT_BUSY_POLL: return "busy_poll";
 	default: return NULL;
 	}
 }

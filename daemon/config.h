@@ -24,6 +24,7 @@
 #define CONFIG_DEFAULT_RDMA_DEPTH_MAX 1024
 #define CONFIG_DEFAULT_SPLICE_MIN (64u * 1024)
 #define CONFIG_MIN_SPLICE 4096u
+#define CONFIG_MAX_BUSY_POLL_US 100000
 
 struct silkd_config {
 	char config_file[PATH_MAX];
@@ -38,6 +39,8 @@ struct silkd_config {
 	int log_level;
 	uint32_t splice_min;			/* TCP READs spliced from this
 						 * size up; 0 = never */
+	uint32_t busy_poll_us;			/* workers look for work this
+						 * long before sleeping */
 	/* RDMA transport (Documentation/protocol.md section 13) */
 	char rdma_listen[CONFIG_MAX_LISTEN][CONFIG_ADDR_LEN];
 	int nrdma_listen;			/* 0 = no RDMA listener */

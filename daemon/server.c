@@ -87,7 +87,7 @@ static void fill_node(void *arg, json_object *node)
 	static const char *const keys[] = {
 		"reads", "writes", "flushes", "discards", "write_zeroes",
 		"keepalives", "bytes_read", "bytes_written", "errors",
-		"protocol_errors", "reads_spliced",
+		"protocol_errors", "reads_spliced", "busy_poll_hits",
 	};
 	uint64_t sum[sizeof(keys) / sizeof(keys[0])] = { 0 };
 	json_object *rarr = json_object_new_array();
@@ -112,6 +112,7 @@ static void fill_node(void *arg, json_object *node)
 		sum[8] += stat_get(&s->errors);
 		sum[9] += stat_get(&s->protocol_errors);
 		sum[10] += stat_get(&s->reads_spliced);
+		sum[11] += stat_get(&s->busy_poll_hits);
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		json_object_object_add(st, keys[i],
@@ -198,6 +199,7 @@ static int start_workers(struct server *srv, char *err, size_t errlen)
 			.rdma_depth_max = srv->cfg.rdma_queue_depth_max,
 			.rdma_max_data = srv->cfg.rdma_max_data,
 			.rdma_busy_poll = srv->cfg.rdma_busy_poll,
+			.busy_poll_us = srv->cfg.busy_poll_us,
 		};
 
 		srv->workers[i] = worker_start(&p, err, errlen);

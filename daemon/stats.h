@@ -14,6 +14,8 @@ struct silk_stats {
 	_Atomic uint64_t write_zeroes;
 	_Atomic uint64_t keepalives;
 	_Atomic uint64_t reads_spliced;		/* READ replies sent by splice() */
+	_Atomic uint64_t busy_poll_hits;	/* busy_poll rounds that found
+						 * work: wake-ups saved */
 	_Atomic uint64_t bytes_read;
 	_Atomic uint64_t bytes_written;
 	_Atomic uint64_t errors;		/* replies with a non-OK status */

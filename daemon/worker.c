@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,8 @@ struct worker {
 	struct sess_ops rops;		/* RDMA sessions: ctx = struct rdma_conn */
 	struct rdma_worker *rdma;	/* NULL without rdma_listen */
 	struct silk_stats stats;
+	uint64_t poll_until;		/* busy_poll: look without sleeping
+					 * until then (now_us() clock) */
 };
 
 static uint64_t now_us(void)
@@ -359,7 +362,8 @@ static void on_cqe(struct worker *w, struct sreq *r, int res)
 		mark_dirty(w, c);
 }
 
-static void reap(struct worker *w)
+/* Handle the ring's completions; returns how many there were. */
+static unsigned reap(struct worker *w)
 {
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
@@ -378,6 +382,7 @@ static void reap(struct worker *w)
 	}
 	if (n)
 		io_uring_cq_advance(&w->ring, n);
+	return n;
 }
 
 /*
@@ -408,15 +413,18 @@ static void arm_epoll(struct worker *w)
 
 /*
  * Submit what is queued and, unless @timeout_ms is 0, wait for the first
- * completion (storage or the epoll poll) or the timeout.
+ * completion (storage or the epoll poll) or the timeout.  @arm: poll the
+ * epoll set through the ring (not needed when the caller looks at it
+ * itself right after, as busy_poll does).
  */
-static void ring_wait(struct worker *w, int timeout_ms)
+static void ring_wait(struct worker *w, int timeout_ms, bool arm)
 {
 	struct io_uring_cqe *cqe;
 	int rc;
 
 	flush_pending(w);
-	arm_epoll(w);
+	if (arm)
+		arm_epoll(w);
 	if (timeout_ms == 0 || w->ep_ready) {
 		rc = io_uring_submit(&w->ring);
 	} else {
@@ -498,12 +506,14 @@ static void after_events(struct worker *w)
  * rdma_busy_poll: poll the RDMA completion queues (and the ring) for up to
  * BUSY_POLL_US before sleeping.  Returns true when work turned up, so the
  * caller looks at its other events without sleeping and spins again.
+ * busy_poll, when set, supersedes it: its rounds poll the queues too.
  */
 static bool busy_poll(struct worker *w)
 {
 	uint64_t end;
 
-	if (!w->rdma || !w->p.rdma_busy_poll || !rdma_worker_nconns(w->rdma))
+	if (!w->rdma || !w->p.rdma_busy_poll || w->p.busy_poll_us ||
+	    !rdma_worker_nconns(w->rdma))
 		return false;
 	end = now_us() + BUSY_POLL_US;
 	do {
@@ -528,12 +538,25 @@ static void *worker_main(void *arg)
 	for (;;) {
 		int timeout = draining ? 50 : 1000;
 		bool rdma_ran = false;
+		unsigned found;
+		/*
+		 * busy_poll: a round that found work opens a window in which
+		 * the worker looks at its sockets, ring and RDMA queues
+		 * without sleeping, so that the next request needs no
+		 * wake-up.  Work found in the window extends it.
+		 */
+		bool polled = !draining && w->poll_until &&
+			      now_us() < w->poll_until;
 		int n = 0;
 
-		if (busy || (w->rdma && rdma_worker_pending(w->rdma)))
+		if (busy || polled || (w->rdma && rdma_worker_pending(w->rdma)))
 			timeout = 0;
-		ring_wait(w, timeout);
-		reap(w);
+		if (polled)
+			w->ep_ready = true;
+		ring_wait(w, timeout, !polled);
+		found = reap(w);
+		if (polled && w->rdma)
+			found += rdma_worker_poll_all(w->rdma);
 		if (w->ep_ready) {
 			w->ep_ready = false;
 			n = epoll_wait(w->epfd, evs, MAX_EVENTS, 0);
@@ -543,6 +566,8 @@ static void *worker_main(void *arg)
 				break;
 			}
 		}
+		if (n > 0)
+			found += (unsigned)n;
 		for (int i = 0; i < n; i++) {
 			uint64_t d = evs[i].data.u64;
 
@@ -559,6 +584,18 @@ static void *worker_main(void *arg)
 			rdma_worker_run(w->rdma);
 		after_events(w);
 		busy = busy_poll(w);
+		if (w->p.busy_poll_us && found) {
+			if (polled)
+				stat_add(&w->stats.busy_poll_hits, 1);
+			w->poll_until = now_us() + w->p.busy_poll_us;
+		} else if (polled) {
+			/*
+			 * Nothing yet: let whatever else is runnable on this
+			 * CPU (the submitter of the next request, when it
+			 * shares the CPU) run before looking again.
+			 */
+			sched_yield();
+		}
 		if (atomic_load(&w->stop) && !draining) {
 			draining = true;
 			deadline = now_ms() + (uint64_t)atomic_load(&w->drain_ms);

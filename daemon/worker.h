@@ -33,6 +33,9 @@ struct worker_params {
 	unsigned rdma_depth_max;
 	uint32_t rdma_max_data;
 	bool rdma_busy_poll;
+	/* After a round with work, keep looking for more without sleeping
+	 * for this many microseconds; 0: sleep at once. */
+	uint32_t busy_poll_us;
 };
 
 struct worker *worker_start(const struct worker_params *p, char *err,

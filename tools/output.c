@@ -349,7 +349,7 @@ void print_node(FILE *f, json_object *node)
 	static const char *const stat_keys[] = {
 		"reads", "writes", "flushes", "discards", "write_zeroes",
 		"bytes_read", "bytes_written", "errors", "protocol_errors",
-		"reads_spliced",
+		"reads_spliced", "busy_poll_hits",
 	};
 	json_object *stats;
 	char buf[64];

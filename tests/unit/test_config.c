@@ -57,6 +57,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.queue_depth, CONFIG_DEFAULT_QUEUE_DEPTH);
 	assert_int_equal(c.log_level, LOG_LVL_INFO);
 	assert_int_equal(c.splice_min, CONFIG_DEFAULT_SPLICE_MIN);
+	assert_int_equal(c.busy_poll_us, 0);
 }
 
 static void test_file_values(void **state)
@@ -156,6 +157,33 @@ static void test_splice_min(void **state)
 			      "--splice-min", "512", NULL), CONFIG_ERR_USAGE);
 	bad_file("splice_min = yes\n", "1: splice_min must be");
 	bad_file("splice_min = -4K\n", "1: splice_min must be");
+}
+
+/* busy_poll: microseconds, off or 0; the command line overrides the file. */
+static void test_busy_poll(void **state)
+{
+	struct silkd_config c;
+	char err[256];
+
+	(void)state;
+	write_conf("busy_poll = 500\n");
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path, NULL),
+			 CONFIG_RUN);
+	assert_int_equal(c.busy_poll_us, 500);
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path,
+			      "--busy-poll", "off", NULL), CONFIG_RUN);
+	assert_int_equal(c.busy_poll_us, 0);
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path,
+			      "--busy-poll", "100000", NULL), CONFIG_RUN);
+	assert_int_equal(c.busy_poll_us, CONFIG_MAX_BUSY_POLL_US);
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path,
+			      "--busy-poll", "100001", NULL), CONFIG_ERR_USAGE);
+	assert_non_null(strstr(err, "--busy-poll: busy_poll must be off"));
+	assert_int_equal(load(&c, err, sizeof(err), "-c", conf_path,
+			      "--busy-poll", NULL), CONFIG_ERR_USAGE);
+	bad_file("busy_poll = on\n", "1: busy_poll must be off (or 0) or 1 to 100000 microseconds: 'on'");
+	bad_file("busy_poll = -5\n", "1: busy_poll must be");
+	bad_file("busy_poll = 50us\n", "1: busy_poll must be");
 }
 
 static void test_bad_file_lines(void **state)
@@ -273,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_splice_min),
+		cmocka_unit_test(test_busy_poll),
 		cmocka_unit_test(test_file_values),
 		cmocka_unit_test(test_cli_overrides_file),
 		cmocka_unit_test(test_bad_file_lines),

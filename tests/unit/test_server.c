@@ -42,6 +42,7 @@ static struct {
 	pid_t pid;
 	int port;
 	uint32_t vol_id;
+	const char *busy_poll;		/* --busy-poll value, NULL: default */
 } T;
 
 /* ---- process control ---- */
@@ -66,7 +67,8 @@ static pid_t spawn(const char *data, const char *sock, const char *log)
 		}
 		execl(SILKD_PATH, "silkd", "-c", "/dev/null", "-l", "127.0.0.1:0",
 		      "-d", data, "--mgmt-socket", sock, "-t", "2", "-q", "32",
-		      "-v", (char *)NULL);
+		      "-v", "--busy-poll", T.busy_poll ? T.busy_poll : "off",
+		      (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -733,6 +735,95 @@ static void test_restart_keeps_data(void **state)
 	close(c.fd);
 }
 
+/* silkd's CPU time so far, in clock ticks (utime + stime). */
+static long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	/* after ") ": state is field 3, utime 14, stime 15 */
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+				&ut, &st), 2);
+	return (long)(ut + st);
+}
+
+static uint64_t node_stat(const char *key)
+{
+	json_object *st = mgmt("{\"op\":\"status\"}");
+	json_object *v = jget(jget(st, "node", "stats"), key, NULL);
+	uint64_t n;
+
+	assert_non_null(v);
+	n = (uint64_t)json_object_get_int64(v);
+	json_object_put(st);
+	return n;
+}
+
+/*
+ * --busy-poll: requests one at a time and pipelined are answered right
+ * while the workers poll, the polls that found work are counted, and a
+ * worker whose window has passed sleeps: an idle silkd burns no CPU.
+ */
+static void test_busy_poll(void **state)
+{
+	static uint8_t w[65536], r[65536];
+	struct cl c;
+	long t0, t1;
+
+	(void)state;
+	assert_int_equal(stop_server(SIGTERM), 0);
+	T.busy_poll = "50000";
+	assert_int_equal(start_server(), 0);
+	c = open_vol(0);
+	for (unsigned i = 0; i < 300; i++) {
+		uint64_t off = (uint64_t)(i % 64) * 65536 + 8192;
+		uint32_t len = i % 3 ? 4096 : 65536;
+
+		fill(w, len, i + 7000);
+		assert_int_equal(do_io(&c, SILK_OP_WRITE, off, len, 0, w), 0);
+		memset(r, 0, len);
+		assert_int_equal(do_io(&c, SILK_OP_READ, off, len, 0, r), 0);
+		assert_memory_equal(r, w, len);
+	}
+	/* 16 reads in flight at once, answered in any order. */
+	fill(w, sizeof(w), 7777);
+	assert_int_equal(do_io(&c, SILK_OP_WRITE, 48 << 20, sizeof(w), 0, w), 0);
+	for (uint32_t i = 0; i < 16; i++) {
+		struct silk_msg m = { .opcode = SILK_OP_READ, .tag = 9000 + i,
+				      .offset = (48 << 20) + i * 4096,
+				      .length = 4096 };
+
+		send_req(&c, m, NULL);
+	}
+	for (uint32_t i = 0; i < 16; i++) {
+		struct silk_msg m = recv_rep(&c, r, 4096);
+
+		assert_int_equal(m.status, SILK_S_OK);
+		assert_true(m.tag >= 9000 && m.tag < 9016);
+		assert_memory_equal(r, w + (m.tag - 9000) * 4096, 4096);
+	}
+	/* 600 requests back to back: some arrive inside a 50 ms window. */
+	assert_true(node_stat("busy_poll_hits") > 0);
+	close(c.fd);
+	/* Idle: the window closes and the workers sleep again. */
+	sleep_ms(300);
+	t0 = cpu_ticks(T.pid);
+	sleep_ms(1500);
+	t1 = cpu_ticks(T.pid);
+	if (t1 - t0 > 30)
+		fail_msg("idle silkd used %ld ticks of CPU in 1.5 s", t1 - t0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -745,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_closes_only_that_connection),
 		cmocka_unit_test(test_delete_busy),
 		cmocka_unit_test(test_restart_keeps_data),
+		cmocka_unit_test(test_busy_poll),
 	};
 
 	return cmocka_run_group_tests_name("server", tests, group_setup,
