@@ -1,15 +1,17 @@
 #!/bin/bash
 # The in-VM half of the Silk benchmark (scripts/bench.sh boots the VM and
 # runs this as root inside it).  For each system -- silk over TCP (silkd on
-# a brd RAM disk), kernel NVMe/TCP (nvmet on a brd RAM disk), NBD
-# (nbd-server on a tmpfs file), the same silk and NVMe over RDMA (soft-RoCE
-# on a dummy interface, 192.0.2.1) and the brd RAM disk itself -- it sets
+# a brd RAM disk; silk-poll: the same with silkd's --busy-poll), kernel
+# NVMe/TCP (nvmet on a brd RAM disk), NBD (nbd-server on a tmpfs file),
+# the same silk and NVMe over RDMA (soft-RoCE on a dummy interface,
+# 192.0.2.1) and the brd RAM disk itself -- it sets
 # the system up on 127.0.0.1 (or 192.0.2.1), fills the device once, runs the
 # same fio jobs, records /proc/stat around every job and tears the system
 # down again.
 #
 #   scripts/bench-guest.sh --out DIR [--runtime S] [--ramp S] [--size MB]
-#       [--systems "silk nvme-tcp nbd silk-rdma nvme-rdma brd"] [--profile]
+#       [--systems "silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd"]
+#       [--profile]
 #       [--step-limit S]
 #
 # DIR receives: fio/SYSTEM-JOB.json (fio output), cpu/SYSTEM-JOB.stat (the
@@ -27,7 +29,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out="" runtime=10 ramp=2 size_mb=1024 systems="silk nvme-tcp nbd silk-rdma nvme-rdma brd" profile=0
+out="" runtime=10 ramp=2 size_mb=1024 systems="silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd" profile=0
 step_limit=120
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -333,13 +335,18 @@ teardown_nbd() {
 # ---------------------------------------------------------------- silk
 SILK_DATA=/tmp/bench-silk
 SILKD_PID=
+# silk-poll: silkd's workers poll for this long after work (--busy-poll)
+SILK_POLL_US=1000
 setup_silk() { silk_setup tcp 127.0.0.1; }
 teardown_silk() { silk_teardown; }
+setup_silk-poll() { silk_setup tcp 127.0.0.1 --busy-poll "$SILK_POLL_US"; }
+teardown_silk-poll() { silk_teardown; }
 setup_silk-rdma() { rxe_setup && silk_setup rdma "$RDMA_ADDR"; }
 teardown_silk-rdma() { silk_teardown; }
 
-silk_setup() { # tcp|rdma addr
+silk_setup() { # tcp|rdma addr [silkd options...]
 	local tr=$1 addr=$2 m i
+	shift 2
 	for m in $(modinfo -F depends "$SILK_KO" | tr , ' '); do
 		step "modprobe $m" modprobe "$m" || return 1
 	done
@@ -355,7 +362,7 @@ silk_setup() { # tcp|rdma addr
 	: >"$SILK_DATA.conf"
 	[ "$tr" = tcp ] || echo "rdma_listen = $addr:$SILK_PORT" >"$SILK_DATA.conf"
 	"$SILKD" -c "$SILK_DATA.conf" -d "$SILK_DATA" -l "127.0.0.1:$SILK_PORT" \
-		--mgmt-socket "$SILK_SOCK" >>"$out/logs/silkd.log" 2>&1 </dev/null &
+		--mgmt-socket "$SILK_SOCK" "$@" >>"$out/logs/silkd.log" 2>&1 </dev/null &
 	SILKD_PID=$!
 	for ((i = 0; i < 100; i++)); do
 		"$SILKCTL" -s "$SILK_SOCK" status >/dev/null 2>&1 && break
@@ -417,7 +424,7 @@ fi
 
 failed=0
 for sys in $systems; do
-	case $sys in silk|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;; *) log "unknown system '$sys'"; failed=1; continue ;; esac
+	case $sys in silk|silk-poll|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;; *) log "unknown system '$sys'"; failed=1; continue ;; esac
 	log "=== $sys"
 	echo "setting up" >"$out/status/$sys"
 	DEV=

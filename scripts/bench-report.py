@@ -15,9 +15,10 @@ import json
 import os
 import sys
 
-SYSTEMS = ["silk", "nvme-tcp", "nbd", "silk-rdma", "nvme-rdma", "brd"]
-# Ratio columns: (ours, peer).
-PAIRS = [("silk", "nvme-tcp"), ("silk", "nbd"), ("silk-rdma", "nvme-rdma")]
+SYSTEMS = ["silk", "silk-poll", "nvme-tcp", "nbd", "silk-rdma", "nvme-rdma", "brd"]
+# Ratio columns: (ours, peer).  silk-poll is silk with silkd --busy-poll.
+PAIRS = [("silk", "nvme-tcp"), ("silk", "nbd"), ("silk-poll", "nvme-tcp"),
+         ("silk-rdma", "nvme-rdma")]
 JOBS = [
     ("randread-4k-qd1", "read"), ("randwrite-4k-qd1", "write"),
     ("randread-4k-qd32", "read"), ("randwrite-4k-qd32", "write"),
@@ -239,6 +240,13 @@ def targets(res):
     for job, _ in JOBS:
         add("silk/nvme-tcp CPU per I/O, " + job,
             r.get(job, {}).get("silk/nvme-tcp", {}).get("cpu_us_per_io"), 1.0, False)
+    # The same targets for silkd with --busy-poll (CPU for latency).
+    for job in ("randread-4k-qd1", "randwrite-4k-qd1"):
+        add("silk-poll/nvme-tcp p50 latency, " + job,
+            r.get(job, {}).get("silk-poll/nvme-tcp", {}).get("lat_p50_us"), 1.1, False)
+    for job, _ in JOBS:
+        add("silk-poll/nvme-tcp CPU per I/O, " + job,
+            r.get(job, {}).get("silk-poll/nvme-tcp", {}).get("cpu_us_per_io"), 1.0, False)
     for job in ("randread-4k-qd32", "randwrite-4k-qd32"):
         add("silk-rdma/nvme-rdma IOPS, " + job,
             r.get(job, {}).get("silk-rdma/nvme-rdma", {}).get("iops"), 1.0, True)

@@ -1,11 +1,13 @@
 #!/bin/bash
 # Silk benchmarks (`make bench`): native micro-benchmarks on this machine,
-# then ONE QEMU boot that runs identical fio jobs against silk over TCP,
-# kernel NVMe/TCP, NBD, silk over RDMA, kernel NVMe/RDMA (both on
-# soft-RoCE) and the brd RAM disk, then tables and JSON.
+# then ONE QEMU boot that runs identical fio jobs against silk over TCP
+# (silk-poll: the same with silkd --busy-poll 1000), kernel NVMe/TCP, NBD,
+# silk over RDMA, kernel NVMe/RDMA (both on soft-RoCE) and the brd RAM
+# disk, then tables and JSON.
 #
 #   scripts/bench.sh [--quick] [--results DIR] [--runtime S] [--ramp S]
-#                    [--size MB] [--systems "silk nvme-tcp nbd silk-rdma nvme-rdma brd"]
+#                    [--size MB]
+#                    [--systems "silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd"]
 #                    [--native-time S] [--guest-args ARGS] [--profile]
 #                    [--no-vm] [--no-native]
 #
@@ -37,7 +39,7 @@ cd "$top" || exit 1
 
 quick=0 results="" runtime="" ramp="" size="" native_time="" profile=0 vm=1 native=1
 guest_args="tsc=reliable"
-systems="silk nvme-tcp nbd silk-rdma nvme-rdma brd"
+systems="silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; shift ;;
@@ -63,8 +65,8 @@ fi
 case "$runtime$ramp$size" in *[!0-9]*) echo "bench: --runtime, --ramp and --size take whole numbers" >&2; exit 2 ;; esac
 case "$native_time" in ''|*[!0-9.]*) echo "bench: --native-time takes seconds" >&2; exit 2 ;; esac
 for s in $systems; do
-	case $s in silk|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;;
-	*) echo "bench: unknown system '$s' (silk nvme-tcp nbd silk-rdma nvme-rdma brd)" >&2; exit 2 ;;
+	case $s in silk|silk-poll|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;;
+	*) echo "bench: unknown system '$s' (silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd)" >&2; exit 2 ;;
 	esac
 done
 results=${results:-$top/build/bench}
