@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -21,8 +22,18 @@ struct pipe_pool {
 	uint32_t cap;		/* size the kernel gave; 0: unknown yet */
 	unsigned busy;
 	bool warned;
+	bool failing;		/* the last pipe2() failed */
+	uint64_t retry_at;	/* ... no new pipe before (CLOCK_MONOTONIC ms) */
 	struct pipe_slot slot[];
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 struct pipe_pool *pipe_pool_new(unsigned max, uint32_t size)
 {
@@ -58,19 +69,27 @@ void pipe_pool_free(struct pipe_pool *p)
 /*
  * Make the pipe of slot s.  Growing a pipe past /proc/sys/fs/pipe-max-size
  * needs CAP_SYS_RESOURCE; what the kernel grants is what the pool uses.
+ * After pipe2() failed (out of file descriptors, say) the pool makes no
+ * new pipe for PIPE_RETRY_MS: large reads are copied meanwhile rather
+ * than each paying for another failing system call.
  */
 static int make_pipe(struct pipe_pool *p, struct pipe_slot *s)
 {
 	int sz;
 
+	if (p->failing && mono_ms() < p->retry_at)
+		return -1;
 	if (pipe2(s->fd, O_CLOEXEC | O_NONBLOCK) < 0) {
 		s->fd[0] = s->fd[1] = -1;
 		if (!p->warned)
-			log_warn("cannot make a pipe for spliced reads (%s): copying instead",
-				 strerror(errno));
+			log_warn("cannot make a pipe for spliced reads (%s): copying instead, retrying every %d ms",
+				 strerror(errno), PIPE_RETRY_MS);
 		p->warned = true;
+		p->failing = true;
+		p->retry_at = mono_ms() + PIPE_RETRY_MS;
 		return -1;
 	}
+	p->failing = false;
 	fcntl(s->fd[1], F_SETPIPE_SZ, (int)p->want);
 	sz = fcntl(s->fd[1], F_GETPIPE_SZ);
 	if (sz <= 0) {

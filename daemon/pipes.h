@@ -15,6 +15,9 @@
 
 struct pipe_pool;
 
+/* After a failed pipe2(), no new pipe is tried for this long. */
+#define PIPE_RETRY_MS 1000
+
 /* At most max pipes, each asked to hold size bytes.  NULL: no memory. */
 struct pipe_pool *pipe_pool_new(unsigned max, uint32_t size);
 /* Closes every pipe (NULL is fine). */
@@ -22,7 +25,8 @@ void pipe_pool_free(struct pipe_pool *p);
 /*
  * A pipe that holds len bytes: its id (>= 0) with the read and write ends
  * in *rfd and *wfd, or -1 when none is free, len is more than a pipe can
- * hold, or a new pipe cannot be made (the caller copies instead).
+ * hold, or a new pipe cannot be made (the caller copies instead; after a
+ * failure no new pipe is tried for PIPE_RETRY_MS, made pipes still serve).
  */
 int pipe_pool_get(struct pipe_pool *p, uint32_t len, int *rfd, int *wfd);
 /* Give pipe id back; empty: all its data was consumed. */

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -72,11 +74,53 @@ static void test_leftover_not_reused(void **state)
 	pipe_pool_free(p);
 }
 
+/*
+ * Out of file descriptors: pipe2() fails, the pool copies (-1) without
+ * trying again until PIPE_RETRY_MS has passed, while pipes it already
+ * has go on serving; then it makes pipes again.
+ */
+static void test_backoff_after_failure(void **state)
+{
+	struct pipe_pool *p = pipe_pool_new(4, 65536);
+	struct timespec ts = { PIPE_RETRY_MS / 1000,
+			       (PIPE_RETRY_MS % 1000) * 1000000L + 200000000L };
+	struct rlimit old, tight;
+	int r, w, a, b, fd;
+
+	(void)state;
+	assert_non_null(p);
+	a = pipe_pool_get(p, 4096, &r, &w);
+	assert_true(a >= 0);
+	pipe_pool_put(p, a, true);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	/* Room for nothing more: the lowest free descriptor is the limit. */
+	fd = dup(0);
+	assert_true(fd >= 0);
+	close(fd);
+	tight = old;
+	tight.rlim_cur = (rlim_t)fd;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &tight), 0);
+	/* The made pipe serves; a second one cannot be made. */
+	a = pipe_pool_get(p, 4096, &r, &w);
+	assert_true(a >= 0);
+	assert_int_equal(pipe_pool_get(p, 4096, &r, &w), -1);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	/* Descriptors are back, but the pool waits before it tries again. */
+	assert_int_equal(pipe_pool_get(p, 4096, &r, &w), -1);
+	nanosleep(&ts, NULL);
+	b = pipe_pool_get(p, 4096, &r, &w);
+	assert_true(b >= 0 && b != a);
+	pipe_pool_put(p, a, true);
+	pipe_pool_put(p, b, true);
+	pipe_pool_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_put_bounds),
 		cmocka_unit_test(test_leftover_not_reused),
+		cmocka_unit_test(test_backoff_after_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
