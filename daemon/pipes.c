@@ -6,9 +6,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 struct pipe_slot {
@@ -22,18 +22,10 @@ struct pipe_pool {
 	uint32_t cap;		/* size the kernel gave; 0: unknown yet */
 	unsigned busy;
 	bool warned;
-	bool failing;		/* the last pipe2() failed */
-	uint64_t retry_at;	/* ... no new pipe before (CLOCK_MONOTONIC ms) */
+	uint64_t retry_at;	/* pipe2() failed: no new pipe before (mono_ms);
+				 * 0: it did not */
 	struct pipe_slot slot[];
 };
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 struct pipe_pool *pipe_pool_new(unsigned max, uint32_t size)
 {
@@ -77,7 +69,7 @@ static int make_pipe(struct pipe_pool *p, struct pipe_slot *s)
 {
 	int sz;
 
-	if (p->failing && mono_ms() < p->retry_at)
+	if (p->retry_at && mono_ms() < p->retry_at)
 		return -1;
 	if (pipe2(s->fd, O_CLOEXEC | O_NONBLOCK) < 0) {
 		s->fd[0] = s->fd[1] = -1;
@@ -85,11 +77,10 @@ static int make_pipe(struct pipe_pool *p, struct pipe_slot *s)
 			log_warn("cannot make a pipe for spliced reads (%s): copying instead, retrying every %d ms",
 				 strerror(errno), PIPE_RETRY_MS);
 		p->warned = true;
-		p->failing = true;
 		p->retry_at = mono_ms() + PIPE_RETRY_MS;
 		return -1;
 	}
-	p->failing = false;
+	p->retry_at = 0;
 	fcntl(s->fd[1], F_SETPIPE_SZ, (int)p->want);
 	sz = fcntl(s->fd[1], F_GETPIPE_SZ);
 	if (sz <= 0) {

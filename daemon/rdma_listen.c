@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rdma/rdma_cma.h>
 
+#include "clock.h"
 #include "log.h"
 #include "rdma_conn.h"
 
@@ -46,14 +46,6 @@ struct rdma_listener {
 	rdma_handoff_fn fn;
 	void *arg;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static size_t sa_len(const struct sockaddr *sa)
 {
@@ -306,7 +298,7 @@ static void slot_down(struct rdma_listener *l, struct rdma_slot *s,
 	rdma_devs_destroy_id(l->devs, s->id);
 	s->id = NULL;
 	if (l->ndown++ == 0)
-		l->retry_at = now_ms() + RETRY_MS;
+		l->retry_at = mono_ms() + RETRY_MS;
 }
 
 /* Anchor *pp goes (its device did, or its address moved). */
@@ -404,7 +396,7 @@ int rdma_listen_timeout(const struct rdma_listener *l)
 
 	if (!l || !l->ndown)
 		return -1;
-	now = now_ms();
+	now = mono_ms();
 	if (now >= l->retry_at)
 		return 0;
 	return l->retry_at - now > INT_MAX ? INT_MAX : (int)(l->retry_at - now);
@@ -413,14 +405,14 @@ int rdma_listen_timeout(const struct rdma_listener *l)
 void rdma_listen_retry_now(struct rdma_listener *l)
 {
 	if (l->ndown)
-		l->retry_at = now_ms();
+		l->retry_at = mono_ms();
 }
 
 void rdma_listen_retry(struct rdma_listener *l)
 {
 	char err[256];
 
-	if (!l || !l->ndown || now_ms() < l->retry_at)
+	if (!l || !l->ndown || mono_ms() < l->retry_at)
 		return;
 	for (int i = 0; i < l->n; i++) {
 		struct rdma_slot *s = &l->slots[i];
@@ -436,7 +428,7 @@ void rdma_listen_retry(struct rdma_listener *l)
 			 s->id->verbs ?
 			 ibv_get_device_name(s->id->verbs->device) : "every device");
 	}
-	l->retry_at = now_ms() + RETRY_MS;
+	l->retry_at = mono_ms() + RETRY_MS;
 }
 
 int rdma_listen_count(const struct rdma_listener *l)

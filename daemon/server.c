@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,17 +80,27 @@ static int open_listeners(struct server *srv, char *err, size_t errlen)
 	return 0;
 }
 
+/* The node's "stats": each key, the workers' counter it sums. */
+#define NODE_STAT(name) { #name, offsetof(struct silk_stats, name) }
+static const struct {
+	const char *key;
+	size_t off;
+} node_stats[] = {
+	NODE_STAT(reads), NODE_STAT(writes), NODE_STAT(flushes),
+	NODE_STAT(discards), NODE_STAT(write_zeroes), NODE_STAT(keepalives),
+	NODE_STAT(bytes_read), NODE_STAT(bytes_written), NODE_STAT(errors),
+	NODE_STAT(protocol_errors), NODE_STAT(reads_spliced),
+	NODE_STAT(busy_poll_hits),
+};
+#undef NODE_STAT
+#define NODE_NSTATS (sizeof(node_stats) / sizeof(node_stats[0]))
+
 static void fill_node(void *arg, json_object *node)
 {
 	struct server *srv = arg;
 	json_object *arr = json_object_new_array();
 	json_object *st = json_object_new_object();
-	static const char *const keys[] = {
-		"reads", "writes", "flushes", "discards", "write_zeroes",
-		"keepalives", "bytes_read", "bytes_written", "errors",
-		"protocol_errors", "reads_spliced", "busy_poll_hits",
-	};
-	uint64_t sum[sizeof(keys) / sizeof(keys[0])] = { 0 };
+	uint64_t sum[NODE_NSTATS] = { 0 };
 	json_object *rarr = json_object_new_array();
 	json_object *rdown = json_object_new_array();
 	unsigned conns = 0, rconns = 0;
@@ -101,22 +112,13 @@ static void fill_node(void *arg, json_object *node)
 
 		conns += worker_nconns(srv->workers[i]);
 		rconns += worker_rdma_nconns(srv->workers[i]);
-		sum[0] += stat_get(&s->reads);
-		sum[1] += stat_get(&s->writes);
-		sum[2] += stat_get(&s->flushes);
-		sum[3] += stat_get(&s->discards);
-		sum[4] += stat_get(&s->write_zeroes);
-		sum[5] += stat_get(&s->keepalives);
-		sum[6] += stat_get(&s->bytes_read);
-		sum[7] += stat_get(&s->bytes_written);
-		sum[8] += stat_get(&s->errors);
-		sum[9] += stat_get(&s->protocol_errors);
-		sum[10] += stat_get(&s->reads_spliced);
-		sum[11] += stat_get(&s->busy_poll_hits);
+		for (size_t k = 0; k < NODE_NSTATS; k++)
+			sum[k] += stat_get((_Atomic uint64_t *)
+					   ((char *)s + node_stats[k].off));
 	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		json_object_object_add(st, keys[i],
-				       json_object_new_int64((int64_t)sum[i]));
+	for (size_t k = 0; k < NODE_NSTATS; k++)
+		json_object_object_add(st, node_stats[k].key,
+				       json_object_new_int64((int64_t)sum[k]));
 	for (int i = 0; i < srv->nlisten; i++)
 		json_object_array_add(arr,
 				      json_object_new_string(srv->listen_name[i]));

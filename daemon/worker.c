@@ -10,11 +10,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <liburing.h>
 
+#include "clock.h"
 #include "conn.h"
 #include "log.h"
 #include "pipes.h"
@@ -64,21 +64,8 @@ struct worker {
 	struct rdma_worker *rdma;	/* NULL without rdma_listen */
 	struct silk_stats stats;
 	uint64_t poll_until;		/* busy_poll: look without sleeping
-					 * until then (now_us() clock) */
+					 * until then (mono_us() clock) */
 };
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static uint64_t now_ms(void)
-{
-	return now_us() / 1000u;
-}
 
 /* ---- session callbacks ---- */
 
@@ -473,7 +460,7 @@ static void on_conn_event(struct worker *w, struct conn *c, uint32_t ev)
 
 static void drain_step(struct worker *w, uint64_t deadline)
 {
-	bool late = now_ms() >= deadline;
+	bool late = mono_ms() >= deadline;
 	struct conn *c = w->conns;
 
 	while (c) {
@@ -515,13 +502,13 @@ static bool busy_poll(struct worker *w)
 	if (!w->rdma || !w->p.rdma_busy_poll || w->p.busy_poll_us ||
 	    !rdma_worker_nconns(w->rdma))
 		return false;
-	end = now_us() + BUSY_POLL_US;
+	end = mono_us() + BUSY_POLL_US;
 	do {
 		if (rdma_worker_poll_all(w->rdma) || io_uring_cq_ready(&w->ring)) {
 			after_events(w);
 			return true;
 		}
-	} while (now_us() < end);
+	} while (mono_us() < end);
 	return false;
 }
 
@@ -546,7 +533,7 @@ static void *worker_main(void *arg)
 		 * wake-up.  Work found in the window extends it.
 		 */
 		bool polled = !draining && w->poll_until &&
-			      now_us() < w->poll_until;
+			      mono_us() < w->poll_until;
 		int n = 0;
 
 		if (busy || polled || (w->rdma && rdma_worker_pending(w->rdma)))
@@ -587,7 +574,7 @@ static void *worker_main(void *arg)
 		if (w->p.busy_poll_us && found) {
 			if (polled)
 				stat_add(&w->stats.busy_poll_hits, 1);
-			w->poll_until = now_us() + w->p.busy_poll_us;
+			w->poll_until = mono_us() + w->p.busy_poll_us;
 		} else if (polled) {
 			/*
 			 * Nothing yet: let whatever else is runnable on this
@@ -598,7 +585,7 @@ static void *worker_main(void *arg)
 		}
 		if (atomic_load(&w->stop) && !draining) {
 			draining = true;
-			deadline = now_ms() + (uint64_t)atomic_load(&w->drain_ms);
+			deadline = mono_ms() + (uint64_t)atomic_load(&w->drain_ms);
 			for (struct conn *c = w->conns; c; c = c->next)
 				if (!c->dead)
 					conn_stop_rx(c);
@@ -608,7 +595,7 @@ static void *worker_main(void *arg)
 		if (draining) {
 			drain_step(w, deadline);
 			if (w->rdma)
-				rdma_worker_drain(w->rdma, now_ms() >= deadline);
+				rdma_worker_drain(w->rdma, mono_ms() >= deadline);
 			if (!w->conns && (!w->rdma || rdma_worker_empty(w->rdma)))
 				break;
 		}
