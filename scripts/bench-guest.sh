@@ -7,17 +7,22 @@
 # 192.0.2.1) and the brd RAM disk itself -- it sets
 # the system up on 127.0.0.1 (or 192.0.2.1), fills the device once, runs the
 # same fio jobs, records /proc/stat around every job and tears the system
-# down again.
+# down again.  With --rounds N all of that is done N times, the systems in
+# the given order in odd rounds and in reverse order in even ones, so that
+# a host that slows down or speeds up during the boot weighs on every
+# system alike; the report takes the median of the rounds.
 #
 #   scripts/bench-guest.sh --out DIR [--runtime S] [--ramp S] [--size MB]
 #       [--systems "silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd"]
-#       [--profile]
+#       [--rounds N] [--profile]
 #       [--step-limit S]
 #
-# DIR receives: fio/SYSTEM-JOB.json (fio output), cpu/SYSTEM-JOB.stat (the
-# /proc/stat "cpu" line before and after the job), status/SYSTEM (ok, or
-# the reason it failed), logs/, profile/ (with --profile), guest.json (facts
-# about the guest).  scripts/bench-report.py turns it into tables.
+# DIR receives: fio/SYSTEM-JOB.rR.json (fio output of round R),
+# cpu/SYSTEM-JOB.rR.stat (the /proc/stat "cpu" line before and after the
+# job) and .server (silkd's CPU ticks), status/SYSTEM (ok, or the reason it
+# failed in which round), logs/, profile/ (with --profile, first round
+# only), guest.json (facts about the guest).  scripts/bench-report.py turns
+# it into tables.
 # Every step (fio job, setup and teardown command) gets at most S seconds
 # (--step-limit, default 120).  A step that outlives its limit -- even
 # SIGKILL cannot end a task stuck in uninterruptible I/O -- is abandoned:
@@ -30,7 +35,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="" runtime=10 ramp=2 size_mb=1024 systems="silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd" profile=0
-step_limit=120
+step_limit=120 rounds=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
@@ -39,15 +44,17 @@ while [ $# -gt 0 ]; do
 	--size) size_mb=$2; shift 2 ;;
 	--systems) systems=$2; shift 2 ;;
 	--profile) profile=1; shift ;;
+	--rounds) rounds=$2; shift 2 ;;
 	--step-limit) step_limit=$2; shift 2 ;;
-	-h|--help) sed -n '2,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench-guest: unknown option: $1" >&2; exit 2 ;;
 	esac
 done
 [ -n "$out" ] || { echo "bench-guest: --out DIR is required" >&2; exit 2; }
-case "$runtime$ramp$size_mb$step_limit" in *[!0-9]*|'') echo "bench-guest: --runtime, --ramp, --size and --step-limit take whole numbers" >&2; exit 2 ;; esac
-[ "$runtime" -ge 1 ] && [ "$size_mb" -ge 16 ] && [ "$step_limit" -ge 10 ] ||
-	{ echo "bench-guest: --runtime must be >= 1, --size >= 16, --step-limit >= 10" >&2; exit 2; }
+case "$runtime$ramp$size_mb$step_limit$rounds" in *[!0-9]*|'') echo "bench-guest: --runtime, --ramp, --size, --step-limit and --rounds take whole numbers" >&2; exit 2 ;; esac
+[ "$runtime" -ge 1 ] && [ "$size_mb" -ge 16 ] && [ "$step_limit" -ge 10 ] &&
+	[ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] ||
+	{ echo "bench-guest: --runtime must be >= 1, --size >= 16, --step-limit >= 10, --rounds 1-20" >&2; exit 2; }
 
 SILKD=$top/daemon/silkd
 SILKCTL=$top/tools/silkctl
@@ -145,10 +152,11 @@ server_ticks() {
 	sed 's/^.*) //' "/proc/$SILKD_PID/stat" | awk '{ print $12 + $13 }'
 }
 
-# One fio job; fails on any fio error.
+# One fio job of round $round; fails on any fio error.
 run_job() { # sys dev spec
-	local sys=$1 dev=$2 name rw bs qd
+	local sys=$1 dev=$2 name rw bs qd f
 	IFS=: read -r name rw bs qd <<<"$3"
+	f=$sys-$name.r$round
 	local common
 	common=$(fio_common "$dev")
 	if [ "$ramp" -gt 0 ]; then
@@ -156,16 +164,16 @@ run_job() { # sys dev spec
 		step "fio warm-up $name" fio --name=warm $common --rw="$rw" --bs="$bs" \
 			--iodepth="$qd" --time_based --runtime="$ramp" --output=/dev/null || return 1
 	fi
-	head -n 1 /proc/stat >"$out/cpu/$sys-$name.stat"
-	server_ticks >"$out/cpu/$sys-$name.server"
+	head -n 1 /proc/stat >"$out/cpu/$f.stat"
+	server_ticks >"$out/cpu/$f.server"
 	# shellcheck disable=SC2086
 	step "fio $name" fio --name="$name" $common --rw="$rw" --bs="$bs" \
 		--iodepth="$qd" --time_based --runtime="$runtime" \
 		--lat_percentiles=1 --percentile_list=50:99:99.9 \
-		--output-format=json --output="$out/fio/$sys-$name.json" || return 1
-	head -n 1 /proc/stat >>"$out/cpu/$sys-$name.stat"
-	server_ticks >>"$out/cpu/$sys-$name.server"
-	log "$sys $name: $(summary "$out/fio/$sys-$name.json")"
+		--output-format=json --output="$out/fio/$f.json" || return 1
+	head -n 1 /proc/stat >>"$out/cpu/$f.stat"
+	server_ticks >>"$out/cpu/$f.server"
+	log "$sys $name (round $round): $(summary "$out/fio/$f.json")"
 }
 
 # "IOPS n, lat p50 x us" from a fio json file, for the progress log.
@@ -401,12 +409,13 @@ silk_teardown() {
 }
 
 # ----------------------------------------------------------------- main
-python3 - "$out/guest.json" "$runtime" "$ramp" "$size_mb" <<'EOF'
+python3 - "$out/guest.json" "$runtime" "$ramp" "$size_mb" "$rounds" <<'EOF'
 import json, os, platform, sys
 mem = int(open("/proc/meminfo").readline().split()[1]) * 1024
 json.dump({"kernel": platform.release(), "cpus": os.cpu_count(), "mem_bytes": mem,
            "runtime_s": int(sys.argv[2]), "ramp_s": int(sys.argv[3]),
-           "size_mb": int(sys.argv[4]), "user_hz": os.sysconf("SC_CLK_TCK"),
+           "size_mb": int(sys.argv[4]), "rounds": int(sys.argv[5]),
+           "user_hz": os.sysconf("SC_CLK_TCK"),
            "fio": os.popen("fio --version").read().strip(),
            "ioengine": "libaio"}, open(sys.argv[1], "w"), indent=1)
 EOF
@@ -422,30 +431,51 @@ if [ -w "$thp" ] && echo madvise >"$thp" 2>/dev/null; then
 	log "transparent huge pages: madvise"
 fi
 
-failed=0
-for sys in $systems; do
-	case $sys in silk|silk-poll|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;; *) log "unknown system '$sys'"; failed=1; continue ;; esac
-	log "=== $sys"
+# One round of one system: set up, fill, the jobs (and in the first round
+# the profile), tear down.  Returns 1 when the system failed.
+run_system() { # sys
+	local sys=$1 ok=1
+	log "=== $sys (round $round of $rounds)"
 	echo "setting up" >"$out/status/$sys"
 	DEV=
 	if "setup_$sys" && [ -b "$DEV" ]; then
 		log "$sys: $DEV ($(blockdev --getsize64 "$DEV") bytes)"
-		echo "device $DEV, $(blockdev --getsize64 "$DEV") bytes" >>"$out/logs/$sys.log"
-		ok=1
+		echo "round $round: device $DEV, $(blockdev --getsize64 "$DEV") bytes" >>"$out/logs/$sys.log"
 		prefill "$DEV" || ok=0
 		if [ $ok = 1 ]; then
 			for spec in $JOBS; do
 				run_job "$sys" "$DEV" "$spec" </dev/null || { ok=0; break; }
 			done
 		fi
-		[ $ok = 1 ] && profile "$sys" "$DEV"
+		[ $ok = 1 ] && [ "$round" = 1 ] && profile "$sys" "$DEV"
 		[ $ok = 1 ] && echo ok >"$out/status/$sys"
 	else
 		grep -qv 'setting up' "$out/status/$sys" || echo "setup failed" >"$out/status/$sys"
 		ok=0
 	fi
 	"teardown_$sys"
-	[ $ok = 1 ] || { failed=1; log "$sys: FAILED: $(cat "$out/status/$sys")"; }
+	if [ $ok = 0 ]; then
+		[ "$rounds" = 1 ] || sed -i "1s/^/round $round: /" "$out/status/$sys"
+		log "$sys: FAILED: $(cat "$out/status/$sys")"
+		return 1
+	fi
+}
+
+failed=0 dead=""
+for sys in $systems; do
+	case $sys in silk|silk-poll|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;; *) log "unknown system '$sys'"; failed=1 ;; esac
+done
+for ((round = 1; round <= rounds; round++)); do
+	order=$systems
+	# Even rounds in reverse order: drift of the host's speed during the
+	# boot then weighs on every system alike.
+	[ $((round % 2)) = 0 ] && order=$(printf '%s\n' $systems | tac | tr '\n' ' ')
+	for sys in $order; do
+		case $sys in silk|silk-poll|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;; *) continue ;; esac
+		# A system that failed once sits out the later rounds.
+		[[ " $dead " == *" $sys "* ]] && continue
+		run_system "$sys" || { failed=1; dead="$dead $sys"; }
+	done
 done
 dmesg >"$out/logs/dmesg.log" 2>/dev/null
 exit $failed

@@ -68,9 +68,9 @@ def server_cpu(path, hz, ios):
         return None
 
 
-def job_figures(out, system, job, direction, hz):
-    """Figures of one fio job, or (None, reason)."""
-    fj = load_json(os.path.join(out, "fio", "%s-%s.json" % (system, job)))
+def job_figures(out, system, job, direction, hz, suffix=""):
+    """Figures of one fio job (of the round named by suffix), or (None, reason)."""
+    fj = load_json(os.path.join(out, "fio", "%s-%s%s.json" % (system, job, suffix)))
     if not fj or not fj.get("jobs"):
         return None, "no fio output"
     j = fj["jobs"][0]
@@ -80,9 +80,9 @@ def job_figures(out, system, job, direction, hz):
     if not d.get("total_ios"):
         return None, "no I/O completed"
     pct = d.get("lat_ns", {}).get("percentile", {})
-    cpu, busy = cpu_figures(os.path.join(out, "cpu", "%s-%s.stat" % (system, job)),
+    cpu, busy = cpu_figures(os.path.join(out, "cpu", "%s-%s%s.stat" % (system, job, suffix)),
                             hz, d["total_ios"])
-    server = server_cpu(os.path.join(out, "cpu", "%s-%s.server" % (system, job)),
+    server = server_cpu(os.path.join(out, "cpu", "%s-%s%s.server" % (system, job, suffix)),
                         hz, d["total_ios"])
     return {
         "iops": d["iops"],
@@ -99,6 +99,23 @@ def job_figures(out, system, job, direction, hz):
         "cpu_outside_silkd_us_per_io": (cpu - server
                                         if cpu is not None and server is not None else None),
     }, None
+
+
+def median(values):
+    v = sorted(x for x in values if x is not None)
+    if not v:
+        return None
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def combine(rounds):
+    """One job's figures over its rounds: the median of each figure; the
+    rounds themselves stay in "rounds"."""
+    fig = {k: median(r[k] for r in rounds) for k in rounds[0]}
+    if len(rounds) > 1:
+        fig["rounds"] = rounds
+    return fig
 
 
 def ratio(a, b):
@@ -134,6 +151,9 @@ def vm_section(d, meta, res, stages, md):
     res["guest"] = guest
     res["host_load_during_vm"] = host_load(os.path.join(d, "vm", "hostload.txt"))
     hz = guest.get("user_hz", 100)
+    # Results of bench-guest.sh from before --rounds have no round suffix.
+    nrounds = guest.get("rounds")
+    suffixes = [".r%d" % i for i in range(1, nrounds + 1)] if nrounds else [""]
     wanted = meta.get("systems", " ".join(SYSTEMS)).split()
     systems = {}
     for s in wanted:
@@ -141,11 +161,15 @@ def vm_section(d, meta, res, stages, md):
         entry = {"status": status, "jobs": {}}
         errors = []
         for job, direction in JOBS:
-            fig, why = job_figures(out, s, job, direction, hz)
-            if fig:
-                entry["jobs"][job] = fig
-            else:
-                errors.append("%s: %s" % (job, why))
+            rounds = []
+            for suffix in suffixes:
+                fig, why = job_figures(out, s, job, direction, hz, suffix)
+                if fig:
+                    rounds.append(fig)
+                else:
+                    errors.append("%s%s: %s" % (job, suffix, why))
+            if rounds:
+                entry["jobs"][job] = combine(rounds)
         if status != "ok" or errors:
             entry["status"] = status if status != "ok" else errors[0]
             stages.append(("vm:" + s, False, entry["status"]))
@@ -157,23 +181,38 @@ def vm_section(d, meta, res, stages, md):
     def val(s, job, key):
         return systems.get(s, {}).get("jobs", {}).get(job, {}).get(key)
 
+    def round_vals(s, job, key):
+        j = systems.get(s, {}).get("jobs", {}).get(job, {})
+        return [r.get(key) for r in j.get("rounds", [])]
+
+    # Ratios of the medians; with several rounds also the ratio in each
+    # round (the two systems measured minutes apart in the same round).
     ratios = {}
     for job, _ in JOBS:
         r = {}
         for ours, peer in PAIRS:
+            keys = ("iops", "mb_s", "lat_p50_us", "lat_p99_us", "cpu_us_per_io")
             r[ours + "/" + peer] = {k: ratio(val(ours, job, k), val(peer, job, k))
-                                    for k in ("iops", "mb_s", "lat_p50_us", "lat_p99_us",
-                                              "cpu_us_per_io")}
+                                    for k in keys}
+            a, b = round_vals(ours, job, "iops"), round_vals(peer, job, "iops")
+            if len(a) > 1 and len(a) == len(b):
+                r[ours + "/" + peer]["rounds"] = {
+                    k: [ratio(x, y) for x, y in zip(round_vals(ours, job, k),
+                                                    round_vals(peer, job, k))]
+                    for k in keys}
         ratios[job] = r
     res["ratios"] = ratios
 
     cols = [s for s in SYSTEMS if s in systems]
     md.append("## In-VM comparison (one boot)\n")
     md.append("Guest: %s, %s vCPUs (TCG), fio %s, %s, direct I/O, %s s per job after "
-              "%s s warm-up, %s MiB devices.\n" % (
+              "%s s warm-up, %s MiB devices.%s\n" % (
                   guest.get("kernel", "?"), guest.get("cpus", "?"), guest.get("fio", "?"),
                   guest.get("ioengine", "?"), guest.get("runtime_s", "?"),
-                  guest.get("ramp_s", "?"), guest.get("size_mb", "?")))
+                  guest.get("ramp_s", "?"), guest.get("size_mb", "?"),
+                  " Every system measured in %d rounds, one after another (reverse order "
+                  "in even rounds); each figure is the median of its rounds." % nrounds
+                  if nrounds and nrounds > 1 else ""))
     tables = [
         ("IOPS", "iops", 0, "higher is better"),
         ("MB/s", "mb_s", 1, "higher is better"),
@@ -224,10 +263,16 @@ def targets(res):
     t = []
     r = res.get("ratios", {})
 
-    def add(name, value, goal, higher):
+    def add(name, value, goal, higher, rounds=None):
         met = None if value is None else (value >= goal if higher else value <= goal)
-        t.append({"target": name, "value": value, "goal": goal,
-                  "goal_is": "min" if higher else "max", "met": met})
+        e = {"target": name, "value": value, "goal": goal,
+             "goal_is": "min" if higher else "max", "met": met}
+        got = [x for x in rounds or [] if x is not None]
+        if got:
+            e["rounds_min"], e["rounds_max"] = min(got), max(got)
+            e["rounds_met"] = sum(1 for x in got if (x >= goal if higher else x <= goal))
+            e["rounds"] = len(got)
+        t.append(e)
 
     qd32 = ("randread-4k-qd32", "randwrite-4k-qd32")
     qd1 = ("randread-4k-qd1", "randwrite-4k-qd1")
@@ -248,8 +293,9 @@ def targets(res):
     ]
     for pair, what, key, jobs, goal, higher in ratio_goals:
         for job in jobs:
-            add("%s %s, %s" % (pair, what, job),
-                r.get(job, {}).get(pair, {}).get(key), goal, higher)
+            pr = r.get(job, {}).get(pair, {})
+            add("%s %s, %s" % (pair, what, job), pr.get(key), goal, higher,
+                pr.get("rounds", {}).get(key))
     nat = res.get("native") if isinstance(res.get("native"), dict) else {}
     lg = nat.get("loadgen") or {}
     add("silkd native 4k read IOPS per core", lg.get("iops_per_silkd_core"), 80000, True)
@@ -339,14 +385,24 @@ def main():
     res["targets"] = targets(res)
     if res["targets"]:
         md.append("## Targets (issue 3; reported, never asserted)\n")
-        md.append("| target | measured | goal | met |")
-        md.append("|---|---:|---:|---|")
+        spread = any("rounds" in t for t in res["targets"])
+        if spread:
+            md.append("Measured: the ratio of the medians. Rounds: the lowest and highest "
+                      "ratio of single rounds, and in how many rounds the goal was met.\n")
+        md.append("| target | measured | goal | met |" + (" rounds |" if spread else ""))
+        md.append("|---|---:|---:|---|" + ("---:|" if spread else ""))
         for t in res["targets"]:
             met = {True: "yes", False: "**no**", None: "-"}[t["met"]]
-            md.append("| %s | %s | %s %s | %s |" % (
-                t["target"], fmt(t["value"], 2 if t["goal"] < 100 else 0),
-                ">=" if t["goal_is"] == "min" else "<=",
-                fmt(t["goal"], 2 if t["goal"] < 100 else 0), met))
+            digits = 2 if t["goal"] < 100 else 0
+            row = "| %s | %s | %s %s | %s |" % (
+                t["target"], fmt(t["value"], digits),
+                ">=" if t["goal_is"] == "min" else "<=", fmt(t["goal"], digits), met)
+            if spread:
+                row += (" %s-%s, %d of %d |" % (fmt(t["rounds_min"], digits),
+                                                fmt(t["rounds_max"], digits),
+                                                t["rounds_met"], t["rounds"])
+                        if "rounds" in t else " - |")
+            md.append(row)
         md.append("")
     res["stages"] = [{"stage": n, "passed": ok, "error": e} for n, ok, e in stages]
     with open(os.path.join(d, "results.json"), "w") as f:

@@ -6,18 +6,22 @@
 # disk, then tables and JSON.
 #
 #   scripts/bench.sh [--quick] [--results DIR] [--runtime S] [--ramp S]
-#                    [--size MB]
+#                    [--size MB] [--rounds N]
 #                    [--systems "silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd"]
 #                    [--native-time S] [--guest-args ARGS] [--profile]
 #                    [--no-vm] [--no-native]
 #
-#   --quick         harness check: 1 s jobs, 64 MiB devices, short native
-#                   runs; asserts nothing about speed but fails when a
-#                   system cannot be set up or a benchmark errors
+#   --quick         harness check: 1 s jobs, 64 MiB devices, 2 rounds, short
+#                   native runs; asserts nothing about speed but fails when
+#                   a system cannot be set up or a benchmark errors
 #   --results DIR   where everything goes (default build/bench)
-#   --runtime S     measured seconds per fio job (default 10)
-#   --ramp S        unmeasured warm-up seconds before each job (default 2)
+#   --runtime S     measured seconds per fio job (default 5)
+#   --ramp S        unmeasured warm-up seconds before each job (default 1)
 #   --size MB       device size per system (default 1024)
+#   --rounds N      measure every system N times in the boot, in turn
+#                   (reverse order in even rounds); the tables give the
+#                   median of the rounds, the targets also the range of
+#                   the per-round ratios (default 3)
 #   --native-time S seconds per native figure (default 3)
 #   --guest-args A  guest kernel arguments (default "tsc=reliable": the
 #                   guest reads time from the TSC, not the emulated HPET; see
@@ -37,7 +41,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
-quick=0 results="" runtime="" ramp="" size="" native_time="" profile=0 vm=1 native=1
+quick=0 results="" runtime="" ramp="" size="" rounds="" native_time="" profile=0 vm=1 native=1
 guest_args="tsc=reliable"
 systems="silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd"
 while [ $# -gt 0 ]; do
@@ -47,22 +51,26 @@ while [ $# -gt 0 ]; do
 	--runtime) runtime=$2; shift 2 ;;
 	--ramp) ramp=$2; shift 2 ;;
 	--size) size=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
 	--systems) systems=$2; shift 2 ;;
 	--native-time) native_time=$2; shift 2 ;;
 	--guest-args) guest_args=$2; shift 2 ;;
 	--profile) profile=1; shift ;;
 	--no-vm) vm=0; shift ;;
 	--no-native) native=0; shift ;;
-	-h|--help) sed -n '2,32s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,38s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option: $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
 if [ $quick = 1 ]; then
-	runtime=${runtime:-1} ramp=${ramp:-0} size=${size:-64} native_time=${native_time:-0.3}
+	runtime=${runtime:-1} ramp=${ramp:-0} size=${size:-64} rounds=${rounds:-2}
+	native_time=${native_time:-0.3}
 else
-	runtime=${runtime:-10} ramp=${ramp:-2} size=${size:-1024} native_time=${native_time:-3}
+	runtime=${runtime:-5} ramp=${ramp:-1} size=${size:-1024} rounds=${rounds:-3}
+	native_time=${native_time:-3}
 fi
-case "$runtime$ramp$size" in *[!0-9]*) echo "bench: --runtime, --ramp and --size take whole numbers" >&2; exit 2 ;; esac
+case "$runtime$ramp$size$rounds" in *[!0-9]*) echo "bench: --runtime, --ramp, --size and --rounds take whole numbers" >&2; exit 2 ;; esac
+[ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || { echo "bench: --rounds takes 1 to 20" >&2; exit 2; }
 case "$native_time" in ''|*[!0-9.]*) echo "bench: --native-time takes seconds" >&2; exit 2 ;; esac
 for s in $systems; do
 	case $s in silk|silk-poll|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;;
@@ -151,18 +159,19 @@ if [ $vm = 1 ]; then
 	nsys=$(echo "$systems" | wc -w)
 	prof_args=() vm_args=()
 	mem=$((1536 + 4 * size))
-	# boot + per system: setup, prefill, 6 x (warm-up + job + fio start-up).
+	# boot + per system and round: setup, prefill, 6 x (warm-up + job +
+	# fio start-up).
 	# A quick run is a harness check inside the test suite's time limit:
 	# shorter step limits, so a system that hangs is reported (with the
 	# guest kernel's view of it) long before that limit.
 	if [ $quick = 1 ]; then
 		step_limit=60
-		limit=$((240 + nsys * 120))
+		limit=$((240 + rounds * nsys * 120))
 	else
 		step_limit=120
-		limit=$((300 + nsys * (180 + 6 * (ramp + runtime + 30)) + profile * nsys * 120))
+		limit=$((300 + rounds * nsys * (180 + 6 * (ramp + runtime + 30)) + profile * nsys * 120))
 	fi
-	log "VM: systems '$systems', guest args '$guest_args', ${runtime}s jobs (+${ramp}s warm-up), ${size} MiB devices, ${mem} MiB RAM, limit ${limit}s"
+	log "VM: systems '$systems', guest args '$guest_args', $rounds rounds of ${runtime}s jobs (+${ramp}s warm-up), ${size} MiB devices, ${mem} MiB RAM, limit ${limit}s"
 	mkdir -p "$results/vm"
 	# Sample the host's load while the guest runs (other engineers' VMs
 	# share the machine); the report quotes it.
@@ -184,6 +193,7 @@ if [ $vm = 1 ]; then
 		--append "$guest_args" "${vm_args[@]}" -- \
 		scripts/bench-guest.sh --out "$results/vm/out" --runtime "$runtime" \
 		--ramp "$ramp" --size "$size" --systems "$systems" --step-limit "$step_limit" \
+		--rounds "$rounds" \
 		"${prof_args[@]}"
 	echo $? >"$results/vm/rc"
 	kill $sampler 2>/dev/null

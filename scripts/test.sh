@@ -44,7 +44,7 @@ mkdir -p "$logdir"
 export SILK_FUZZ_SECONDS=${SILK_FUZZ_SECONDS:-60}
 
 # Wall-clock limits per step (seconds); CI has 90 minutes for everything.
-declare -A limit=([deps]=1200 [build]=1200 [unit]=900 [fuzz]=900 [kunit]=2400 [vm]=1800 [vm-rdma]=1800 [bench]=1200)
+declare -A limit=([deps]=1200 [build]=1200 [unit]=900 [fuzz]=900 [kunit]=2400 [vm]=1800 [vm-rdma]=1800 [bench]=2100)
 # The prefix of each suite's result line.
 declare -A prefix=([unit]=unit [fuzz]=fuzz [kunit]=kunit [vm]=vmtest [vm-rdma]=vmtest [bench]=bench)
 
