@@ -65,12 +65,13 @@ bool rdma_grant_compute(const struct rdma_cm_req_h *req,
 	if (lim->depth_max)
 		depth = min32(depth, lim->depth_max);
 	depth = min32(depth, UINT16_MAX);
-	/* depth + 1 receives must fit the receive queue and, with at least
-	 * two sends, the completion queue. */
+	/* depth + 1 receives must fit the receive queue and its completion
+	 * queue; the send completion queue must hold at least two sends (a
+	 * READ reply's RDMA WRITE and SEND). */
 	if (lim->dev_max_qp_wr)
 		depth = lim->dev_max_qp_wr > 1 ? min32(depth, lim->dev_max_qp_wr - 1) : 0;
 	if (lim->dev_max_cqe)
-		depth = lim->dev_max_cqe > 3 ? min32(depth, lim->dev_max_cqe - 3) : 0;
+		depth = lim->dev_max_cqe > 1 ? min32(depth, lim->dev_max_cqe - 1) : 0;
 	if (depth == 0)
 		return false;
 
@@ -91,10 +92,13 @@ bool rdma_grant_compute(const struct rdma_cm_req_h *req,
 	send = 4 * (depth + 1);
 	if (lim->dev_max_qp_wr)
 		send = min32(send, lim->dev_max_qp_wr);
-	if (lim->dev_max_cqe && send > lim->dev_max_cqe - sz->recv)
-		send = lim->dev_max_cqe - sz->recv;
+	if (lim->dev_max_cqe)
+		send = min32(send, lim->dev_max_cqe);
 	sz->send = send;
-	sz->cqe = send + sz->recv;
+	/* One completion queue each (rdma_conn.h): every receive and every
+	 * send queue entry can complete at once (flushed, at the end). */
+	sz->recv_cqe = sz->recv;
+	sz->send_cqe = send;
 	return true;
 }
 

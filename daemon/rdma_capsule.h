@@ -46,7 +46,8 @@ struct rdma_sizes {
 	uint32_t data_bufs;	/* data buffers of max_data bytes: depth */
 	uint32_t slots;		/* session slots: depth + 1 */
 	uint32_t send;		/* send queue work requests and reply buffers */
-	uint32_t cqe;		/* completion queue entries */
+	uint32_t recv_cqe;	/* receive completion queue entries */
+	uint32_t send_cqe;	/* send completion queue entries */
 };
 
 /*

@@ -18,8 +18,7 @@ enum { WR_RECV = 1, WR_READ, WR_SEND, WR_WRITE };
 #define WRID(type, idx) ((uint64_t)(type) << 32 | (uint32_t)(idx))
 
 #define POLL_BATCH 32
-#define COMP_BUDGET 16		/* batches per completion channel event */
-#define CQ_EVENTS_MAX 64	/* channel events taken per wakeup */
+#define COMP_BUDGET 16		/* batches per CQ per completion channel event */
 
 enum { H_DONE, H_PARK, H_DEAD };
 
@@ -277,6 +276,17 @@ static int make_buffers(struct rdma_conn *c, char *err, size_t errlen)
 	return 0;
 }
 
+static struct ibv_cq *make_cq(struct rdma_conn *c, uint32_t cqe,
+			      const char *what, char *err, size_t errlen)
+{
+	struct ibv_cq *cq = ibv_create_cq(c->id->verbs, (int)cqe, c, c->ch, 0);
+
+	if (!cq)
+		snprintf(err, errlen, "ibv_create_cq(%u) for %s: %s", cqe, what,
+			 strerror(errno));
+	return cq;
+}
+
 static int make_queues(struct rdma_conn *c, char *err, size_t errlen)
 {
 	struct ibv_context *verbs = c->id->verbs;
@@ -294,19 +304,22 @@ static int make_queues(struct rdma_conn *c, char *err, size_t errlen)
 		snprintf(err, errlen, "completion channel: %s", strerror(errno));
 		return -1;
 	}
-	c->cq = ibv_create_cq(verbs, (int)c->sz.cqe, c, c->ch, 0);
-	if (!c->cq) {
-		snprintf(err, errlen, "ibv_create_cq(%u): %s", c->sz.cqe,
-			 strerror(errno));
+	c->rcq = make_cq(c, c->sz.recv_cqe, "receives", err, errlen);
+	if (!c->rcq)
 		return -1;
-	}
-	if (ibv_req_notify_cq(c->cq, 0)) {
+	c->scq = make_cq(c, c->sz.send_cqe, "sends", err, errlen);
+	if (!c->scq)
+		return -1;
+	/* Nothing was posted yet: arming needs no poll after it.  The send
+	 * CQ stays unarmed until the connection waits on it (settle_scq). */
+	if (ibv_req_notify_cq(c->rcq, 0)) {
 		snprintf(err, errlen, "ibv_req_notify_cq failed");
 		return -1;
 	}
+	c->rcq_armed = true;
 	memset(&qa, 0, sizeof(qa));
-	qa.send_cq = c->cq;
-	qa.recv_cq = c->cq;
+	qa.send_cq = c->scq;
+	qa.recv_cq = c->rcq;
 	qa.qp_type = IBV_QPT_RC;
 	qa.cap.max_send_wr = c->sz.send;
 	qa.cap.max_recv_wr = c->sz.recv;
@@ -435,9 +448,14 @@ static void release_verbs(struct rdma_conn *c)
 	}
 	if (c->id && c->id->qp)
 		rdma_destroy_qp(c->id);
-	if (c->cq)
-		ibv_destroy_cq(c->cq);	/* every CQ event was acknowledged */
-	c->cq = NULL;
+	/* Every CQ event read was acknowledged at once (rdma_conn_on_comp);
+	 * events still unread in the channel go with their CQ. */
+	if (c->rcq)
+		ibv_destroy_cq(c->rcq);
+	if (c->scq)
+		ibv_destroy_cq(c->scq);
+	c->rcq = c->scq = NULL;
+	c->rcq_armed = c->scq_armed = false;
 	if (c->ch)
 		ibv_destroy_comp_channel(c->ch);
 	c->ch = NULL;
@@ -706,6 +724,7 @@ static void on_sent(struct rdma_conn *c, uint32_t idx)
 		p->held->in_tx = false;
 		put_buf(c, p->held);
 		p->held = NULL;
+		c->nheld--;
 	}
 }
 
@@ -830,7 +849,8 @@ static void post_replies(struct rdma_conn *c)
 		}
 		nwr = rep.write_len ? 2 : 1;
 		if (c->sq_used + nwr > c->sz.send)
-			break;		/* again on the next send completion */
+			break;		/* again on the next send completion,
+					 * which settle_scq() waits for */
 		if (rep.write_len && (!b || b->cmd.sgl_len != rep.write_len)) {
 			rdma_conn_kill(c, false, "READ reply without its SGL (internal error)");
 			return;
@@ -865,8 +885,10 @@ static void post_replies(struct rdma_conn *c)
 		pb.nrep++;
 		c->posted[slot].nwr = nwr;
 		c->posted[slot].held = rep.write_len ? b : NULL;
-		if (rep.write_len)
+		if (rep.write_len) {
 			b->in_tx = true;
+			c->nheld++;
+		}
 		c->nposted++;
 		c->sq_used += nwr;
 		if (c->cmds)
@@ -876,7 +898,9 @@ static void post_replies(struct rdma_conn *c)
 	post_batch_flush(c, &pb);
 }
 
-void rdma_conn_flush(struct rdma_conn *c)
+/* Post replies and resume parked capsules: what completions and storage
+ * I/O made possible. */
+static void flush_work(struct rdma_conn *c)
 {
 	for (int round = 0; round < 4 && !c->dead; round++) {
 		uint32_t parked = c->nparked;
@@ -893,14 +917,15 @@ void rdma_conn_flush(struct rdma_conn *c)
 		rdma_conn_kill(c, false, "HELLO refused");
 }
 
-unsigned rdma_conn_poll(struct rdma_conn *c, unsigned budget, bool *more)
+/* Handle up to budget batches of cq's completions. */
+static unsigned poll_cq(struct rdma_conn *c, struct ibv_cq *cq,
+			unsigned budget, bool *more)
 {
 	struct ibv_wc wc[POLL_BATCH];
 	unsigned done = 0;
 
-	*more = false;
-	for (unsigned i = 0; i < budget; i++) {
-		int n = ibv_poll_cq(c->cq, POLL_BATCH, wc);
+	for (unsigned i = 0; i < budget && !c->dead; i++) {
+		int n = ibv_poll_cq(cq, POLL_BATCH, wc);
 
 		if (n < 0) {
 			rdma_conn_kill(c, false, "ibv_poll_cq failed");
@@ -914,29 +939,104 @@ unsigned rdma_conn_poll(struct rdma_conn *c, unsigned budget, bool *more)
 		if (i + 1 == budget)
 			*more = true;
 	}
-	if (done && !c->dead)
-		rdma_conn_flush(c);
 	return done;
+}
+
+/*
+ * Is a send completion something the connection waits for, rather than
+ * bookkeeping that can wait for the next poll?  Only if one can come
+ * (sq_used) and it would let something go on: a READ's data carries a
+ * large WRITE forward; send queue room lets waiting replies and parked
+ * capsules go; a READ reply's data buffer refills an empty pool (so that
+ * buffers never stay held while a capsule needs one, even if the host
+ * goes quiet); a draining or closing connection needs nposted == 0.
+ */
+static bool waits_on_send(const struct rdma_conn *c)
+{
+	if (c->dead || !c->sq_used)
+		return false;
+	return c->reads || c->nparked || sess_tx_head(c->sess) ||
+	       (!c->free_bufs && c->nheld) || !rx_open(c);
+}
+
+/*
+ * Arm the send CQ if the connection waits on it, then poll it: a
+ * completion that arrived before the arm raises no event, so without
+ * the poll it could wait forever.  An armed CQ stays armed until its
+ * event is read, even if the wait ends first (at most one spare event).
+ */
+static void settle_scq(struct rdma_conn *c)
+{
+	bool more = false;
+
+	if (c->scq_armed || !waits_on_send(c))
+		return;
+	if (ibv_req_notify_cq(c->scq, 0)) {
+		rdma_conn_kill(c, false, "ibv_req_notify_cq failed");
+		return;
+	}
+	c->scq_armed = true;
+	/* The whole queue: no completion may be left behind unpolled. */
+	if (poll_cq(c, c->scq, c->sz.send / POLL_BATCH + 1, &more) && !c->dead)
+		flush_work(c);
+}
+
+void rdma_conn_flush(struct rdma_conn *c)
+{
+	flush_work(c);
+	settle_scq(c);
+}
+
+unsigned rdma_conn_poll(struct rdma_conn *c, unsigned budget, bool *more)
+{
+	unsigned done;
+
+	*more = false;
+	done = poll_cq(c, c->scq, budget, more);
+	done += poll_cq(c, c->rcq, budget, more);
+	if (done && !c->dead)
+		flush_work(c);
+	if (!c->dead)
+		settle_scq(c);
+	return done;
+}
+
+/* One event of the channel, if there is one; acknowledged at once (so
+ * that release_verbs can destroy the CQs whenever it has to). */
+static bool take_cq_event(struct rdma_conn *c)
+{
+	struct ibv_cq *cq;
+	void *ctx;
+
+	if (ibv_get_cq_event(c->ch, &cq, &ctx))
+		return false;	/* EAGAIN: the other armed CQ did not fire */
+	ibv_ack_cq_events(cq, 1);
+	if (cq == c->rcq)
+		c->rcq_armed = false;
+	else if (cq == c->scq)
+		c->scq_armed = false;
+	return true;
 }
 
 bool rdma_conn_on_comp(struct rdma_conn *c)
 {
-	unsigned events = 0;
+	/* Each armed CQ raises one event at most: no read ends in EAGAIN
+	 * unless both were armed and only one fired. */
+	unsigned can = (unsigned)c->rcq_armed + (unsigned)c->scq_armed;
 	bool more;
 
-	for (int i = 0; i < CQ_EVENTS_MAX; i++) {
-		struct ibv_cq *cq;
-		void *ctx;
-
-		if (ibv_get_cq_event(c->ch, &cq, &ctx))
+	for (unsigned i = 0; i < can; i++)
+		if (!take_cq_event(c))
 			break;
-		events++;
+	/* Arm first, then drain: nothing that arrives after is missed.
+	 * Still armed (its event not come yet): no need, no system call. */
+	if (!c->rcq_armed) {
+		if (ibv_req_notify_cq(c->rcq, 0)) {
+			rdma_conn_kill(c, false, "ibv_req_notify_cq failed");
+			return false;
+		}
+		c->rcq_armed = true;
 	}
-	if (events)
-		ibv_ack_cq_events(c->cq, events);
-	/* Arm first, then drain: nothing that arrives after is missed. */
-	if (ibv_req_notify_cq(c->cq, 0))
-		rdma_conn_kill(c, false, "ibv_req_notify_cq failed");
 	rdma_conn_poll(c, COMP_BUDGET, &more);
 	return more;
 }
@@ -947,6 +1047,10 @@ void rdma_conn_stop_rx(struct rdma_conn *c)
 	c->nparked = 0;
 	if (c->sess)
 		sess_stop_rx(c->sess);
+	/* The drain waits for the replies posted: their completions must
+	 * wake the worker now. */
+	if (!c->dead && c->scq)
+		settle_scq(c);
 }
 
 bool rdma_conn_idle(const struct rdma_conn *c)

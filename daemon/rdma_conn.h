@@ -14,6 +14,22 @@
  * A connection lives in one worker thread.  The listener (main thread)
  * only creates it (rdma_conn_new) and hands it over.
  *
+ * Two completion queues on one completion channel (one fd in the
+ * worker's epoll set).  The receive CQ is armed all the time: a capsule
+ * is work.  The send CQ (RDMA READs, reply SENDs; the WRITEs before the
+ * SENDs are unsignaled) is armed only while the connection waits on it:
+ * RDMA READs in flight (their data carries a WRITE forward), replies
+ * waiting for send queue room, capsules parked for a data buffer or send
+ * queue room, an empty buffer pool, or the connection draining or
+ * closing (rdma_conn_idle needs every reply sent).  Otherwise a reply's
+ * send completion is pure bookkeeping (a send queue slot, a READ's data
+ * buffer): it raises no event and is reaped whenever the connection is
+ * polled for another reason (ibv_poll_cq is no system call on rxe or
+ * mlx5), which saves a wake-up per request at low queue depth.  Arming
+ * is always followed by a poll, so a completion that came just before
+ * the arm is not missed.  Each armed CQ raises at most one event per
+ * arm, so a channel readiness is served with that many reads at most.
+ *
  * When its RDMA device goes away (RDMA_CM_EVENT_DEVICE_REMOVAL), every
  * verbs object and the cm_id go at once, so that the device can be
  * released; the memory and the session stay until the storage I/O still
@@ -82,8 +98,11 @@ struct rdma_conn {
 	bool accepted, established, dead, rx_stopped, proto_logged;
 
 	struct rdma_dev *dev;
-	struct ibv_comp_channel *ch;
-	struct ibv_cq *cq;
+	struct ibv_comp_channel *ch;	/* both CQs report here */
+	struct ibv_cq *rcq;		/* receives; always armed */
+	struct ibv_cq *scq;		/* READs, SENDs; armed when waited on */
+	bool rcq_armed, scq_armed;	/* an event may still come (one per
+					 * arm; cleared when it is read) */
 	bool ch_polled;			/* channel fd in env->epfd */
 	bool remote_inv;		/* device can SEND_WITH_INV */
 	struct rdma_grant g;
@@ -95,6 +114,7 @@ struct rdma_conn {
 	struct ibv_mr *data_mr;
 	struct rdma_rbuf *bufs, *free_bufs;
 	unsigned nfree_bufs;
+	unsigned nheld;			/* held by posted READ replies */
 	uint8_t *rep_mem;		/* sz.send reply buffers */
 	struct ibv_mr *rep_mr;
 
@@ -142,11 +162,17 @@ bool rdma_conn_can_free(const struct rdma_conn *c);
  */
 void rdma_conn_on_cm(struct rdma_conn *c, enum rdma_cm_event_type ev,
 		     int status);
-/* The completion channel is readable.  Returns true if more may be queued. */
+/*
+ * The completion channel is readable: take its events (as many as the
+ * armed CQs can have raised), re-arm the receive CQ, poll.  Returns true
+ * if more completions may be queued.
+ */
 bool rdma_conn_on_comp(struct rdma_conn *c);
 /*
- * Poll up to budget batches of completions; *more says the CQ may still
- * have some.  Returns how many were handled.
+ * Poll up to budget batches of completions from each CQ (send first: it
+ * frees room and buffers the capsules may need), then arm the send CQ if
+ * the connection now waits on it; *more says a CQ may still have some.
+ * Returns how many were handled.
  */
 unsigned rdma_conn_poll(struct rdma_conn *c, unsigned budget, bool *more);
 /* Post replies, resume parked capsules, close when a refused HELLO is out. */

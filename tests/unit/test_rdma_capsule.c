@@ -89,7 +89,8 @@ static void test_grant(void **state)
 	assert_int_equal(sz.data_bufs, 128);
 	assert_int_equal(sz.slots, 129);
 	assert_int_equal(sz.send, 516);
-	assert_int_equal(sz.cqe, 516 + 129);
+	assert_int_equal(sz.recv_cqe, 129);
+	assert_int_equal(sz.send_cqe, 516);
 
 	/* the server's cap; inline capped at 16 KiB */
 	req.queue_depth = 65535;
@@ -119,16 +120,23 @@ static void test_grant(void **state)
 	assert_int_equal(g.queue_depth, 99);
 	assert_int_equal(sz.recv, 100);
 	assert_int_equal(sz.send, 100);
-	/* and the CQ holds every receive and at least two sends */
+	/* the receive CQ holds every receive, the send CQ every send */
 	lim.dev_max_qp_wr = 0;
 	lim.dev_max_cqe = 50;
 	assert_true(rdma_grant_compute(&req, &lim, &g, &sz));
-	assert_int_equal(g.queue_depth, 47);
-	assert_int_equal(sz.recv, 48);
-	assert_int_equal(sz.send, 2);
-	assert_int_equal(sz.cqe, 50);
+	assert_int_equal(g.queue_depth, 49);
+	assert_int_equal(sz.recv, 50);
+	assert_int_equal(sz.send, 50);
+	assert_int_equal(sz.recv_cqe, 50);
+	assert_int_equal(sz.send_cqe, 50);
+	/* the smallest: depth 1, two sends (a READ reply's WRITE + SEND) */
+	lim.dev_max_cqe = 2;
+	assert_true(rdma_grant_compute(&req, &lim, &g, &sz));
+	assert_int_equal(g.queue_depth, 1);
+	assert_int_equal(sz.recv_cqe, 2);
+	assert_int_equal(sz.send_cqe, 2);
 	/* a device that cannot hold depth 1 */
-	lim.dev_max_cqe = 3;
+	lim.dev_max_cqe = 1;
 	assert_false(rdma_grant_compute(&req, &lim, &g, &sz));
 	lim.dev_max_cqe = 0;
 	lim.dev_max_qp_wr = 1;
