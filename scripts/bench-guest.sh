@@ -19,7 +19,9 @@
 #
 # DIR receives: fio/SYSTEM-JOB.rR.json (fio output of round R),
 # cpu/SYSTEM-JOB.rR.stat (the /proc/stat "cpu" line before and after the
-# job) and .server (silkd's CPU ticks), status/SYSTEM (ok, or the reason it
+# fio run) and .server (silkd's CPU ticks), the same taken by fio right
+# before its first and after its last I/O in .io.stat and .io.server
+# (scripts/bench-snap.sh), status/SYSTEM (ok, or the reason it
 # failed in which round), logs/, profile/ (with --profile, first round
 # only), guest.json (facts about the guest).  scripts/bench-report.py turns
 # it into tables.
@@ -46,11 +48,15 @@ while [ $# -gt 0 ]; do
 	--profile) profile=1; shift ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--step-limit) step_limit=$2; shift 2 ;;
-	-h|--help) sed -n '2,31s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,34s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench-guest: unknown option: $1" >&2; exit 2 ;;
 	esac
 done
 [ -n "$out" ] || { echo "bench-guest: --out DIR is required" >&2; exit 2; }
+if ! mkdir -p "$out" || ! out=$(cd "$out" && pwd); then
+	echo "bench-guest: cannot use --out $out" >&2
+	exit 2
+fi
 case "$runtime$ramp$size_mb$step_limit$rounds" in *[!0-9]*|'') echo "bench-guest: --runtime, --ramp, --size, --step-limit and --rounds take whole numbers" >&2; exit 2 ;; esac
 [ "$runtime" -ge 1 ] && [ "$size_mb" -ge 16 ] && [ "$step_limit" -ge 10 ] &&
 	[ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] ||
@@ -73,7 +79,7 @@ JOBS="randread-4k-qd1:randread:4k:1 randwrite-4k-qd1:randwrite:4k:1
 randread-4k-qd32:randread:4k:32 randwrite-4k-qd32:randwrite:4k:32
 seqread-128k-qd8:read:128k:8 seqwrite-128k-qd8:write:128k:8"
 
-mkdir -p "$out"/{fio,cpu,status,logs,profile}
+mkdir -p "$out"/{fio,cpu,status,logs,profile,run}
 log() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 
 # The kernel's view of a step that ran out of time: blocked tasks with
@@ -166,10 +172,16 @@ run_job() { # sys dev spec
 	fi
 	head -n 1 /proc/stat >"$out/cpu/$f.stat"
 	server_ticks >"$out/cpu/$f.server"
+	: >"$out/cpu/$f.io.stat"
+	: >"$out/cpu/$f.io.server"
+	snap="$out/cpu/$f.io.stat $out/cpu/$f.io.server ${SILKD_PID:-}"
+	# fio leaves the output of the two snapshots in its working directory.
 	# shellcheck disable=SC2086
-	step "fio $name" fio --name="$name" $common --rw="$rw" --bs="$bs" \
+	step "fio $name" env -C "$out/run" fio --name="$name" $common --rw="$rw" --bs="$bs" \
 		--iodepth="$qd" --time_based --runtime="$runtime" \
 		--lat_percentiles=1 --percentile_list=50:99:99.9 \
+		--exec_prerun="$top/scripts/bench-snap.sh pre $snap" \
+		--exec_postrun="$top/scripts/bench-snap.sh post $snap" \
 		--output-format=json --output="$out/fio/$f.json" || return 1
 	head -n 1 /proc/stat >>"$out/cpu/$f.stat"
 	server_ticks >>"$out/cpu/$f.server"
@@ -180,7 +192,8 @@ run_job() { # sys dev spec
 summary() {
 	python3 - "$1" <<'EOF' 2>/dev/null || echo "(unreadable fio output)"
 import json, sys
-j = json.load(open(sys.argv[1]))["jobs"][0]
+t = open(sys.argv[1]).read()  # fio's notes of --exec_prerun/postrun come first
+j = json.loads(t if t.startswith("{") else t[t.index("\n{") + 1:])["jobs"][0]
 d = j["read"] if j["read"]["io_bytes"] else j["write"]
 p = d["lat_ns"].get("percentile", {})
 print("IOPS %.0f, p50 %.1f us, p99 %.1f us" % (d["iops"], p.get("50.000000", 0) / 1e3,

@@ -36,6 +36,21 @@ def load_json(path):
         return None
 
 
+def load_fio_json(path):
+    """fio's JSON output; fio (with --thread) writes the notes of
+    --exec_prerun/--exec_postrun into the same file, before the JSON."""
+    text = read_text(path)
+    if not text.startswith("{"):
+        i = text.find("\n{")
+        if i < 0:
+            return None
+        text = text[i + 1:]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
 def read_text(path, default=""):
     try:
         with open(path) as f:
@@ -70,7 +85,7 @@ def server_cpu(path, hz, ios):
 
 def job_figures(out, system, job, direction, hz, suffix=""):
     """Figures of one fio job (of the round named by suffix), or (None, reason)."""
-    fj = load_json(os.path.join(out, "fio", "%s-%s%s.json" % (system, job, suffix)))
+    fj = load_fio_json(os.path.join(out, "fio", "%s-%s%s.json" % (system, job, suffix)))
     if not fj or not fj.get("jobs"):
         return None, "no fio output"
     j = fj["jobs"][0]
@@ -80,10 +95,17 @@ def job_figures(out, system, job, direction, hz, suffix=""):
     if not d.get("total_ios"):
         return None, "no I/O completed"
     pct = d.get("lat_ns", {}).get("percentile", {})
-    cpu, busy = cpu_figures(os.path.join(out, "cpu", "%s-%s%s.stat" % (system, job, suffix)),
-                            hz, d["total_ios"])
-    server = server_cpu(os.path.join(out, "cpu", "%s-%s%s.server" % (system, job, suffix)),
-                        hz, d["total_ios"])
+    base = os.path.join(out, "cpu", "%s-%s%s" % (system, job, suffix))
+    # The I/O window (snapshots fio took right before its first and after
+    # its last I/O), when the guest script recorded it; else the whole fio
+    # run, start-up and exit included.
+    window = "io"
+    cpu, busy = cpu_figures(base + ".io.stat", hz, d["total_ios"])
+    server = server_cpu(base + ".io.server", hz, d["total_ios"])
+    if cpu is None:
+        window = "process"
+        cpu, busy = cpu_figures(base + ".stat", hz, d["total_ios"])
+        server = server_cpu(base + ".server", hz, d["total_ios"])
     return {
         "iops": d["iops"],
         "mb_s": d["bw_bytes"] / 1e6,
@@ -95,6 +117,7 @@ def job_figures(out, system, job, direction, hz, suffix=""):
         "runtime_s": d["runtime"] / 1e3,
         "cpu_us_per_io": cpu,
         "guest_busy_fraction": busy,
+        "cpu_window": window,
         "silkd_cpu_us_per_io": server,
         "cpu_outside_silkd_us_per_io": (cpu - server
                                         if cpu is not None and server is not None else None),
@@ -112,7 +135,13 @@ def median(values):
 def combine(rounds):
     """One job's figures over its rounds: the median of each figure; the
     rounds themselves stay in "rounds"."""
-    fig = {k: median(r[k] for r in rounds) for k in rounds[0]}
+    fig = {}
+    for k in rounds[0]:
+        vals = [r.get(k) for r in rounds]
+        if all(isinstance(v, str) for v in vals):
+            fig[k] = vals[0] if len(set(vals)) == 1 else "mixed"
+        else:
+            fig[k] = median(vals)
     if len(rounds) > 1:
         fig["rounds"] = rounds
     return fig
@@ -230,6 +259,29 @@ def vm_section(d, meta, res, stages, md):
             row = [job] + [fmt(val(s, job, key), digits) for s in cols]
             for ours, peer in pairs:
                 row.append(fmt(ratios[job][ours + "/" + peer][key], 2))
+            md.append("| " + " | ".join(row) + " |")
+        md.append("")
+    ncpu = guest.get("cpus")
+    if isinstance(ncpu, int) and any(val(s, job, "guest_busy_fraction") is not None
+                                     for s in cols for job, _ in JOBS):
+        windows = {val(s, job, "cpu_window") for s in cols for job, _ in JOBS} - {None}
+        md.append("### vCPUs busy during the job (of %d)\n" % ncpu)
+        md.append("The guest's busy share from /proc/stat times its vCPUs, %s; CPU time "
+                  "per I/O is this times that time, divided by the I/Os. A system that runs a whole request "
+                  "on the submitting vCPU (the kernel targets on loopback) stays near "
+                  "one busy vCPU; one whose server runs on the other vCPU can use both, "
+                  "and at QD 1 the request's path is busy end to end wherever it runs.\n"
+                  % ("from fio's first I/O to its last" if windows == {"io"} else
+                     "over the whole fio run, its start-up and exit included"
+                     if windows == {"process"} else
+                     "over fio's I/O where recorded, else over its whole run"))
+        md.append("| " + " | ".join(["job"] + cols) + " |")
+        md.append("|" + "|".join(["---"] + ["---:"] * len(cols)) + "|")
+        for job, _ in JOBS:
+            row = [job]
+            for s in cols:
+                b = val(s, job, "guest_busy_fraction")
+                row.append(fmt(b * ncpu if b is not None else None, 2))
             md.append("| " + " | ".join(row) + " |")
         md.append("")
     silks = [s for s in cols if any(val(s, job, "silkd_cpu_us_per_io") is not None
