@@ -151,13 +151,6 @@ prefill() { # dev
 		--iodepth=4 --size=100% --output=/dev/null
 }
 
-# utime + stime of silkd (clock ticks), when silkd serves this system.
-server_ticks() {
-	[ -n "$SILKD_PID" ] && [ -r "/proc/$SILKD_PID/stat" ] || return 0
-	# Fields after the ")" that ends the command name: utime is the 12th.
-	sed 's/^.*) //' "/proc/$SILKD_PID/stat" | awk '{ print $12 + $13 }'
-}
-
 # One fio job of round $round; fails on any fio error.
 run_job() { # sys dev spec
 	local sys=$1 dev=$2 name rw bs qd f
@@ -170,21 +163,28 @@ run_job() { # sys dev spec
 		step "fio warm-up $name" fio --name=warm $common --rw="$rw" --bs="$bs" \
 			--iodepth="$qd" --time_based --runtime="$ramp" --output=/dev/null || return 1
 	fi
-	head -n 1 /proc/stat >"$out/cpu/$f.stat"
-	server_ticks >"$out/cpu/$f.server"
+	# /proc/stat and silkd's utime + stime (when silkd serves this
+	# system) around the whole fio run, and, taken by fio itself, around
+	# its I/O only.
+	local snap_sh="$top/scripts/bench-snap.sh"
+	local whole="$out/cpu/$f.stat $out/cpu/$f.server ${SILKD_PID:-}"
+	local io="$out/cpu/$f.io.stat $out/cpu/$f.io.server ${SILKD_PID:-}"
+	: >"$out/cpu/$f.stat"
+	: >"$out/cpu/$f.server"
 	: >"$out/cpu/$f.io.stat"
 	: >"$out/cpu/$f.io.server"
-	snap="$out/cpu/$f.io.stat $out/cpu/$f.io.server ${SILKD_PID:-}"
+	# shellcheck disable=SC2086
+	"$snap_sh" pre $whole
 	# fio leaves the output of the two snapshots in its working directory.
 	# shellcheck disable=SC2086
 	step "fio $name" env -C "$out/run" fio --name="$name" $common --rw="$rw" --bs="$bs" \
 		--iodepth="$qd" --time_based --runtime="$runtime" \
 		--lat_percentiles=1 --percentile_list=50:99:99.9 \
-		--exec_prerun="$top/scripts/bench-snap.sh pre $snap" \
-		--exec_postrun="$top/scripts/bench-snap.sh post $snap" \
+		--exec_prerun="$snap_sh pre $io" \
+		--exec_postrun="$snap_sh post $io" \
 		--output-format=json --output="$out/fio/$f.json" || return 1
-	head -n 1 /proc/stat >>"$out/cpu/$f.stat"
-	server_ticks >>"$out/cpu/$f.server"
+	# shellcheck disable=SC2086
+	"$snap_sh" post $whole
 	log "$sys $name (round $round): $(summary "$out/fio/$f.json")"
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Called by fio (--exec_prerun / --exec_postrun, see bench-guest.sh) right
 # before its first I/O and right after its last, so that the CPU time the
-# benchmark charges to a job's I/Os leaves out fio's own start-up and exit.
+# benchmark charges to a job's I/Os leaves out fio's own start-up and exit;
+# and by bench-guest.sh itself around the whole fio run, for comparison.
 #
 #   bench-snap.sh pre|post STATFILE SERVERFILE [PID]
 #
