@@ -490,6 +490,17 @@ static void after_events(struct worker *w)
 }
 
 /*
+ * Completions in the ring, or task work the kernel holds for the next
+ * io_uring_enter (IORING_SQ_TASKRUN: a poll or I/O completed while the
+ * worker ran; ring_wait's submit collects it).
+ */
+static bool ring_has_work(struct worker *w)
+{
+	return io_uring_cq_ready(&w->ring) ||
+	       (IO_URING_READ_ONCE(*w->ring.sq.kflags) & IORING_SQ_TASKRUN);
+}
+
+/*
  * rdma_busy_poll: poll the RDMA completion queues (and the ring) for up to
  * BUSY_POLL_US before sleeping.  Returns true when work turned up, so the
  * caller looks at its other events without sleeping and spins again.
@@ -504,7 +515,7 @@ static bool busy_poll(struct worker *w)
 		return false;
 	end = mono_us() + BUSY_POLL_US;
 	do {
-		if (rdma_worker_poll_all(w->rdma) || io_uring_cq_ready(&w->ring)) {
+		if (rdma_worker_poll_all(w->rdma) || ring_has_work(w)) {
 			after_events(w);
 			return true;
 		}
@@ -658,7 +669,19 @@ struct worker *worker_start(const struct worker_params *p, char *err,
 		snprintf(err, errlen, "worker %d: %s", p->id, strerror(errno));
 		goto fail;
 	}
-	rc = io_uring_queue_init(w->p.ring_entries, &w->ring, 0);
+	/*
+	 * Cooperative task running (Linux 5.19): a completion that comes
+	 * while the worker runs (its epoll poll when a socket or an RDMA
+	 * completion channel wakes, storage I/O) waits for the worker's next
+	 * system call instead of interrupting it with an IPI; TASKRUN_FLAG
+	 * makes liburing enter the kernel to collect it (ring_has_work).
+	 * Older kernels refuse the flags: plain ring there.
+	 */
+	rc = io_uring_queue_init(w->p.ring_entries, &w->ring,
+				 IORING_SETUP_COOP_TASKRUN |
+				 IORING_SETUP_TASKRUN_FLAG);
+	if (rc == -EINVAL)
+		rc = io_uring_queue_init(w->p.ring_entries, &w->ring, 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "worker %d: io_uring setup failed: %s",
 			 p->id, strerror(-rc));

@@ -3,7 +3,8 @@
 # the kernel client correctly (fio verify at QD 1 and QD 16, mixed sizes,
 # over the transport under test), count the rounds polling found work,
 # go back to sleep once I/O stops (an idle silkd burns no CPU), and a
-# silkd killed while its workers spin is survived like any other.
+# silkd killed while its workers spin is survived like any other; over
+# RDMA, --rdma-busy-poll on serves fio verify too.
 # timeout: 420
 . "$(dirname "$0")/lib.sh"
 t_begin
@@ -55,4 +56,17 @@ assert_eq "$(dev_sha "$dev" $((100 << 20)) $((4 << 20)))" "$(file_sha "$T_DIR/da
 	"data after the restart"
 detach "$dev"
 silkd_stop
+
+# Over RDMA, rdma_busy_poll: the worker spins on its completion queues
+# (and its ring, whose completions may wait as task work for the next
+# io_uring_enter) before it sleeps.
+if [ "$SILK_TRANSPORT" = rdma ]; then
+	silkd_start --rdma-busy-poll on -t 2
+	dev=$(attach bp)
+	must run_fio rdma-poll "${common[@]}" --iodepth=16 --rw=randwrite \
+		--bssplit=4k/50:64k/50 --offset=0 --size=16M
+	grep -q 'err= 0' "$T_DIR/fio-rdma-poll.log" || fail "fio job rdma-poll reported errors"
+	detach "$dev"
+	silkd_stop
+fi
 t_pass
