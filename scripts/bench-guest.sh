@@ -11,10 +11,13 @@
 # the given order in odd rounds and in reverse order in even ones, so that
 # a host that slows down or speeds up during the boot weighs on every
 # system alike; the report takes the median of the rounds.
+# --first-round K numbers the rounds from K (scripts/bench.sh --boots:
+# boot B runs rounds (B-1)*N+1 onwards, so the order alternates across
+# boots too); only round 1 is profiled.
 #
 #   scripts/bench-guest.sh --out DIR [--runtime S] [--ramp S] [--size MB]
 #       [--systems "silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd"]
-#       [--rounds N] [--profile]
+#       [--rounds N] [--first-round K] [--profile]
 #       [--step-limit S]
 #
 # DIR receives: fio/SYSTEM-JOB.rR.json (fio output of round R),
@@ -37,7 +40,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="" runtime=10 ramp=2 size_mb=1024 systems="silk silk-poll nvme-tcp nbd silk-rdma nvme-rdma brd" profile=0
-step_limit=120 rounds=1
+step_limit=120 rounds=1 first_round=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
@@ -47,8 +50,9 @@ while [ $# -gt 0 ]; do
 	--systems) systems=$2; shift 2 ;;
 	--profile) profile=1; shift ;;
 	--rounds) rounds=$2; shift 2 ;;
+	--first-round) first_round=$2; shift 2 ;;
 	--step-limit) step_limit=$2; shift 2 ;;
-	-h|--help) sed -n '2,34s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,37s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench-guest: unknown option: $1" >&2; exit 2 ;;
 	esac
 done
@@ -57,10 +61,11 @@ if ! mkdir -p "$out" || ! out=$(cd "$out" && pwd); then
 	echo "bench-guest: cannot use --out $out" >&2
 	exit 2
 fi
-case "$runtime$ramp$size_mb$step_limit$rounds" in *[!0-9]*|'') echo "bench-guest: --runtime, --ramp, --size, --step-limit and --rounds take whole numbers" >&2; exit 2 ;; esac
+case "$runtime$ramp$size_mb$step_limit$rounds$first_round" in *[!0-9]*|'') echo "bench-guest: --runtime, --ramp, --size, --step-limit, --rounds and --first-round take whole numbers" >&2; exit 2 ;; esac
 [ "$runtime" -ge 1 ] && [ "$size_mb" -ge 16 ] && [ "$step_limit" -ge 10 ] &&
-	[ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] ||
-	{ echo "bench-guest: --runtime must be >= 1, --size >= 16, --step-limit >= 10, --rounds 1-20" >&2; exit 2; }
+	[ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] && [ "$first_round" -ge 1 ] && [ "$first_round" -le 200 ] ||
+	{ echo "bench-guest: --runtime must be >= 1, --size >= 16, --step-limit >= 10, --rounds 1-20, --first-round 1-200" >&2; exit 2; }
+last_round=$((first_round + rounds - 1))
 
 SILKD=$top/daemon/silkd
 SILKCTL=$top/tools/silkctl
@@ -422,12 +427,13 @@ silk_teardown() {
 }
 
 # ----------------------------------------------------------------- main
-python3 - "$out/guest.json" "$runtime" "$ramp" "$size_mb" "$rounds" <<'EOF'
+python3 - "$out/guest.json" "$runtime" "$ramp" "$size_mb" "$rounds" "$first_round" <<'EOF'
 import json, os, platform, sys
 mem = int(open("/proc/meminfo").readline().split()[1]) * 1024
 json.dump({"kernel": platform.release(), "cpus": os.cpu_count(), "mem_bytes": mem,
            "runtime_s": int(sys.argv[2]), "ramp_s": int(sys.argv[3]),
            "size_mb": int(sys.argv[4]), "rounds": int(sys.argv[5]),
+           "first_round": int(sys.argv[6]),
            "user_hz": os.sysconf("SC_CLK_TCK"),
            "fio": os.popen("fio --version").read().strip(),
            "ioengine": "libaio"}, open(sys.argv[1], "w"), indent=1)
@@ -448,7 +454,11 @@ fi
 # the profile), tear down.  Returns 1 when the system failed.
 run_system() { # sys
 	local sys=$1 ok=1
-	log "=== $sys (round $round of $rounds)"
+	if [ "$first_round" = 1 ]; then
+		log "=== $sys (round $round of $rounds)"
+	else
+		log "=== $sys (round $round; this boot: rounds $first_round-$last_round)"
+	fi
 	echo "setting up" >"$out/status/$sys"
 	DEV=
 	if "setup_$sys" && [ -b "$DEV" ]; then
@@ -468,7 +478,7 @@ run_system() { # sys
 	fi
 	"teardown_$sys"
 	if [ $ok = 0 ]; then
-		[ "$rounds" = 1 ] || sed -i "1s/^/round $round: /" "$out/status/$sys"
+		[ "$first_round-$rounds" = 1-1 ] || sed -i "1s/^/round $round: /" "$out/status/$sys"
 		log "$sys: FAILED: $(cat "$out/status/$sys")"
 		return 1
 	fi
@@ -479,7 +489,7 @@ failed=0 dead=""
 for sys in $systems; do
 	case $sys in silk|silk-poll|nvme-tcp|nbd|silk-rdma|nvme-rdma|brd) ;; *) log "unknown system '$sys'"; failed=1; dead="$dead $sys" ;; esac
 done
-for ((round = 1; round <= rounds; round++)); do
+for ((round = first_round; round <= last_round; round++)); do
 	order=$systems
 	# Even rounds in reverse order: drift of the host's speed during the
 	# boot then weighs on every system alike.

@@ -5,7 +5,8 @@
 
 DIR is what scripts/bench.sh filled: meta.json, native/*.json and *.rc,
 vm/out/ (fio JSON, /proc/stat snapshots, status per system from
-scripts/bench-guest.sh), vm/hostload.txt.  Writes DIR/results.json (every
+scripts/bench-guest.sh), vm/hostload.txt, and with --boots N the same in
+vm2/ ... vmN/ for the later boots.  Writes DIR/results.json (every
 figure) and DIR/results.md (the tables), prints the tables, and ends with
 "bench: N passed, N failed" -- one entry per system and native benchmark
 that was asked for.  Exit status 0 when nothing failed.  Nothing here
@@ -137,6 +138,8 @@ def combine(rounds):
     rounds themselves stay in "rounds"."""
     fig = {}
     for k in rounds[0]:
+        if k == "boot":
+            continue
         vals = [r.get(k) for r in rounds]
         if all(isinstance(v, str) for v in vals):
             fig[k] = vals[0] if len(set(vals)) == 1 else "mixed"
@@ -159,12 +162,13 @@ def fmt(v, digits=0):
     return "{:.{}f}".format(v, digits)
 
 
-def host_load(path):
+def host_load(paths):
     rows = []
-    for line in read_text(path).splitlines():
-        p = line.split()
-        if len(p) >= 5:
-            rows.append((float(p[1]), int(p[4])))
+    for path in paths:
+        for line in read_text(path).splitlines():
+            p = line.split()
+            if len(p) >= 5:
+                rows.append((float(p[1]), int(p[4])))
     if not rows:
         return None
     return {"samples": len(rows),
@@ -174,31 +178,56 @@ def host_load(path):
             "qemu_processes_max": max(r[1] for r in rows)}
 
 
-def vm_section(d, meta, res, stages, md):
-    out = os.path.join(d, "vm", "out")
-    guest = load_json(os.path.join(out, "guest.json")) or {}
-    res["guest"] = guest
-    res["host_load_during_vm"] = host_load(os.path.join(d, "vm", "hostload.txt"))
-    hz = guest.get("user_hz", 100)
-    # Results of bench-guest.sh from before --rounds have no round suffix.
+def boot_dirs(d, meta):
+    """The VM directories of a run: vm/ for the first boot, vmB/ after."""
+    n = meta.get("boots") or 1
+    return [os.path.join(d, "vm" if b == 1 else "vm%d" % b) for b in range(1, n + 1)]
+
+
+def boot_rounds(guest):
+    """Round suffixes of one boot's files; results of bench-guest.sh from
+    before --rounds have none."""
     nrounds = guest.get("rounds")
-    suffixes = [".r%d" % i for i in range(1, nrounds + 1)] if nrounds else [""]
+    if not nrounds:
+        return [""]
+    first = guest.get("first_round", 1)
+    return [".r%d" % i for i in range(first, first + nrounds)]
+
+
+def vm_section(d, meta, res, stages, md):
+    vms = boot_dirs(d, meta)
+    guests = [load_json(os.path.join(v, "out", "guest.json")) or {} for v in vms]
+    guest = guests[0]
+    res["guest"] = guest
+    res["host_load_during_vm"] = host_load([os.path.join(v, "hostload.txt") for v in vms])
+    hz = guest.get("user_hz", 100)
+    nboots = len(vms)
+    nrounds = sum(len(boot_rounds(g)) for g in guests) if guest.get("rounds") else None
     wanted = meta.get("systems", " ".join(SYSTEMS)).split()
     systems = {}
     for s in wanted:
-        status = read_text(os.path.join(out, "status", s), "not run (VM failed?)")
-        entry = {"status": status, "jobs": {}}
+        statuses = []
+        for b, v in enumerate(vms, 1):
+            st = read_text(os.path.join(v, "out", "status", s), "not run (VM failed?)")
+            statuses.append(st if st == "ok" or nboots == 1 else "boot %d: %s" % (b, st))
+        bad = [st for st in statuses if st != "ok"]
+        entry = {"status": bad[0] if bad else "ok", "jobs": {}}
         errors = []
         for job, direction in JOBS:
             rounds = []
-            for suffix in suffixes:
-                fig, why = job_figures(out, s, job, direction, hz, suffix)
-                if fig:
-                    rounds.append(fig)
-                else:
-                    errors.append("%s%s: %s" % (job, suffix, why))
+            for b, (v, g) in enumerate(zip(vms, guests), 1):
+                for suffix in boot_rounds(g):
+                    fig, why = job_figures(os.path.join(v, "out"), s, job, direction,
+                                           hz, suffix)
+                    if fig:
+                        if nboots > 1:
+                            fig["boot"] = b
+                        rounds.append(fig)
+                    else:
+                        errors.append("%s%s: %s" % (job, suffix, why))
             if rounds:
                 entry["jobs"][job] = combine(rounds)
+        status = entry["status"]
         if status != "ok" or errors:
             entry["status"] = status if status != "ok" else errors[0]
             stages.append(("vm:" + s, False, entry["status"]))
@@ -213,6 +242,10 @@ def vm_section(d, meta, res, stages, md):
     def round_vals(s, job, key):
         j = systems.get(s, {}).get("jobs", {}).get(job, {})
         return [r.get(key) for r in j.get("rounds", [])]
+
+    def boot_val(s, job, key, b):
+        j = systems.get(s, {}).get("jobs", {}).get(job, {})
+        return median([r.get(key) for r in j.get("rounds", []) if r.get("boot") == b])
 
     # Ratios of the medians; with several rounds also the ratio in each
     # round (the two systems measured minutes apart in the same round).
@@ -229,18 +262,26 @@ def vm_section(d, meta, res, stages, md):
                     k: [ratio(x, y) for x, y in zip(round_vals(ours, job, k),
                                                     round_vals(peer, job, k))]
                     for k in keys}
+            if nboots > 1:
+                # The ratio of the two systems' medians in each boot.
+                r[ours + "/" + peer]["boots"] = {
+                    k: [ratio(boot_val(ours, job, k, b), boot_val(peer, job, k, b))
+                        for b in range(1, nboots + 1)]
+                    for k in keys}
         ratios[job] = r
     res["ratios"] = ratios
 
     cols = [s for s in SYSTEMS if s in systems]
-    md.append("## In-VM comparison (one boot)\n")
+    md.append("## In-VM comparison (%s)\n" % ("one boot" if nboots == 1 else
+                                               "%d boots" % nboots))
     md.append("Guest: %s, %s vCPUs (TCG), fio %s, %s, direct I/O, %s s per job after "
               "%s s warm-up, %s MiB devices.%s\n" % (
                   guest.get("kernel", "?"), guest.get("cpus", "?"), guest.get("fio", "?"),
                   guest.get("ioengine", "?"), guest.get("runtime_s", "?"),
                   guest.get("ramp_s", "?"), guest.get("size_mb", "?"),
-                  " Every system measured in %d rounds, one after another (reverse order "
-                  "in even rounds); each figure is the median of its rounds." % nrounds
+                  " Every system measured in %d rounds%s, one after another (reverse "
+                  "order in even rounds); each figure is the median of its rounds." % (
+                      nrounds, "" if nboots == 1 else " over %d boots" % nboots)
                   if nrounds and nrounds > 1 else ""))
     tables = [
         ("IOPS", "iops", 0, "higher is better"),
@@ -315,7 +356,7 @@ def targets(res):
     t = []
     r = res.get("ratios", {})
 
-    def add(name, value, goal, higher, rounds=None):
+    def add(name, value, goal, higher, rounds=None, boots=None):
         met = None if value is None else (value >= goal if higher else value <= goal)
         e = {"target": name, "value": value, "goal": goal,
              "goal_is": "min" if higher else "max", "met": met}
@@ -324,6 +365,11 @@ def targets(res):
             e["rounds_min"], e["rounds_max"] = min(got), max(got)
             e["rounds_met"] = sum(1 for x in got if (x >= goal if higher else x <= goal))
             e["rounds"] = len(got)
+        got = [x for x in boots or [] if x is not None]
+        if got:
+            e["boots_min"], e["boots_max"] = min(got), max(got)
+            e["boots_met"] = sum(1 for x in got if (x >= goal if higher else x <= goal))
+            e["boots"] = len(got)
         t.append(e)
 
     qd32 = ("randread-4k-qd32", "randwrite-4k-qd32")
@@ -347,7 +393,7 @@ def targets(res):
         for job in jobs:
             pr = r.get(job, {}).get(pair, {})
             add("%s %s, %s" % (pair, what, job), pr.get(key), goal, higher,
-                pr.get("rounds", {}).get(key))
+                pr.get("rounds", {}).get(key), pr.get("boots", {}).get(key))
     nat = res.get("native") if isinstance(res.get("native"), dict) else {}
     lg = nat.get("loadgen") or {}
     add("silkd native 4k read IOPS per core", lg.get("iops_per_silkd_core"), 80000, True)
@@ -438,11 +484,16 @@ def main():
     if res["targets"]:
         md.append("## Targets (issue 3; reported, never asserted)\n")
         spread = any("rounds" in t for t in res["targets"])
+        bspread = any("boots" in t for t in res["targets"])
         if spread:
             md.append("Measured: the ratio of the medians. Rounds: the lowest and highest "
-                      "ratio of single rounds, and in how many rounds the goal was met.\n")
-        md.append("| target | measured | goal | met |" + (" rounds |" if spread else ""))
-        md.append("|---|---:|---:|---|" + ("---:|" if spread else ""))
+                      "ratio of single rounds, and in how many rounds the goal was met.%s\n"
+                      % (" Boots: the same for the ratio of the medians of each boot."
+                         if bspread else ""))
+        md.append("| target | measured | goal | met |" + (" rounds |" if spread else "")
+                  + (" boots |" if bspread else ""))
+        md.append("|---|---:|---:|---|" + ("---:|" if spread else "")
+                  + ("---:|" if bspread else ""))
         for t in res["targets"]:
             met = {True: "yes", False: "**no**", None: "-"}[t["met"]]
             digits = 2 if t["goal"] < 100 else 0
@@ -454,6 +505,11 @@ def main():
                                                 fmt(t["rounds_max"], digits),
                                                 t["rounds_met"], t["rounds"])
                         if "rounds" in t else " - |")
+            if bspread:
+                row += (" %s-%s, %d of %d |" % (fmt(t["boots_min"], digits),
+                                                fmt(t["boots_max"], digits),
+                                                t["boots_met"], t["boots"])
+                        if "boots" in t else " - |")
             md.append(row)
         md.append("")
     res["stages"] = [{"stage": n, "passed": ok, "error": e} for n, ok, e in stages]
