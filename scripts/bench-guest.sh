@@ -478,7 +478,7 @@ run_system() { # sys
 	fi
 	"teardown_$sys"
 	if [ $ok = 0 ]; then
-		[ "$first_round-$rounds" = 1-1 ] || sed -i "1s/^/round $round: /" "$out/status/$sys"
+		[ "$first_round" = 1 ] && [ "$rounds" = 1 ] || sed -i "1s/^/round $round: /" "$out/status/$sys"
 		log "$sys: FAILED: $(cat "$out/status/$sys")"
 		return 1
 	fi

@@ -211,7 +211,8 @@ def vm_section(d, meta, res, stages, md):
             st = read_text(os.path.join(v, "out", "status", s), "not run (VM failed?)")
             statuses.append(st if st == "ok" or nboots == 1 else "boot %d: %s" % (b, st))
         bad = [st for st in statuses if st != "ok"]
-        entry = {"status": bad[0] if bad else "ok", "jobs": {}}
+        status = bad[0] if bad else "ok"
+        entry = {"status": status, "jobs": {}}
         errors = []
         for job, direction in JOBS:
             rounds = []
@@ -227,7 +228,6 @@ def vm_section(d, meta, res, stages, md):
                         errors.append("%s%s: %s" % (job, suffix, why))
             if rounds:
                 entry["jobs"][job] = combine(rounds)
-        status = entry["status"]
         if status != "ok" or errors:
             entry["status"] = status if status != "ok" else errors[0]
             stages.append(("vm:" + s, False, entry["status"]))
@@ -360,16 +360,14 @@ def targets(res):
         met = None if value is None else (value >= goal if higher else value <= goal)
         e = {"target": name, "value": value, "goal": goal,
              "goal_is": "min" if higher else "max", "met": met}
-        got = [x for x in rounds or [] if x is not None]
-        if got:
-            e["rounds_min"], e["rounds_max"] = min(got), max(got)
-            e["rounds_met"] = sum(1 for x in got if (x >= goal if higher else x <= goal))
-            e["rounds"] = len(got)
-        got = [x for x in boots or [] if x is not None]
-        if got:
-            e["boots_min"], e["boots_max"] = min(got), max(got)
-            e["boots_met"] = sum(1 for x in got if (x >= goal if higher else x <= goal))
-            e["boots"] = len(got)
+        # The spread of the ratio over single rounds and over boots.
+        for what, vals in (("rounds", rounds), ("boots", boots)):
+            got = [x for x in vals or [] if x is not None]
+            if got:
+                e[what + "_min"], e[what + "_max"] = min(got), max(got)
+                e[what + "_met"] = sum(1 for x in got
+                                       if (x >= goal if higher else x <= goal))
+                e[what] = len(got)
         t.append(e)
 
     qd32 = ("randread-4k-qd32", "randwrite-4k-qd32")
@@ -500,16 +498,12 @@ def main():
             row = "| %s | %s | %s %s | %s |" % (
                 t["target"], fmt(t["value"], digits),
                 ">=" if t["goal_is"] == "min" else "<=", fmt(t["goal"], digits), met)
-            if spread:
-                row += (" %s-%s, %d of %d |" % (fmt(t["rounds_min"], digits),
-                                                fmt(t["rounds_max"], digits),
-                                                t["rounds_met"], t["rounds"])
-                        if "rounds" in t else " - |")
-            if bspread:
-                row += (" %s-%s, %d of %d |" % (fmt(t["boots_min"], digits),
-                                                fmt(t["boots_max"], digits),
-                                                t["boots_met"], t["boots"])
-                        if "boots" in t else " - |")
+            for what, shown in (("rounds", spread), ("boots", bspread)):
+                if shown:
+                    row += (" %s-%s, %d of %d |" % (fmt(t[what + "_min"], digits),
+                                                    fmt(t[what + "_max"], digits),
+                                                    t[what + "_met"], t[what])
+                            if what in t else " - |")
             md.append(row)
         md.append("")
     res["stages"] = [{"stage": n, "passed": ok, "error": e} for n, ok, e in stages]
